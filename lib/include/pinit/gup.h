@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * get_user_pages / pin_user_pages and their releases: the mm/gup.c analogue
+ * (spec §2.1, §2.3, §1.11 M-3, §2.6 P-4).
+ *
+ * Taking a page "faults it in" the way GUP would: MADV_POPULATE_WRITE with
+ * FOLL_WRITE (breaks COW, never writes data), MADV_POPULATE_READ without; with
+ * FOLL_NOFAULT only pages already present (mincore) qualify. The walk stops at
+ * the first page that cannot be had, so the result may be short; if not even
+ * the first page can be had the result is -EFAULT.
+ *
+ * Every page handed out is recorded in the ledger with its tag (GET, PIN or
+ * PIN_LONGTERM) and the caller's site. Releases must match: put_page() for a
+ * GET, unpin_user_page*() for a pin. A mismatch is a ledger violation reported
+ * with both sites (kernel analogue: refcount underflow, sanity_check_pinned_pages).
+ */
+#ifndef PINIT_GUP_H
+#define PINIT_GUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "page.h"
+#include "site.h"
+
+/* gup_flags (values are libpinit's own; names are the kernel's). */
+#define FOLL_WRITE	0x01	/* the pinner will write the page (an ITER_DEST buffer) */
+#define FOLL_GET	0x02	/* take a reference (set by get_user_pages_fast) */
+#define FOLL_PIN	0x04	/* take a pin (set by pin_user_pages_fast) */
+#define FOLL_LONGTERM	0x08	/* pin held indefinitely (registered buffers) */
+#define FOLL_NOFAULT	0x10	/* do not fault pages in; fail on a missing page */
+
+/*
+ * Take FOLL_GET references on @nr_pages pages from @start (page-aligned or
+ * not: the page containing @start is the first). Returns the number of pages
+ * taken (possibly fewer than asked), or -EFAULT if none, -EINVAL on bad flags
+ * (FOLL_PIN or FOLL_LONGTERM here). Pages are stored in @pages.
+ */
+#define get_user_pages_fast(start, nr_pages, gup_flags, pages)                        \
+	_get_user_pages_fast((start), (nr_pages), (gup_flags), (pages), PINIT_SITE)
+long _get_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+			  struct page **pages, const struct pinit_site *site);
+
+/*
+ * Take FOLL_PIN pins (tagged PIN, or PIN_LONGTERM with FOLL_LONGTERM). Same
+ * return convention. Sets the sticky has_pinned flag. FOLL_GET with it is
+ * refused with -EINVAL (the kernel's WARN in try_grab_page), and warned.
+ */
+#define pin_user_pages_fast(start, nr_pages, gup_flags, pages)                        \
+	_pin_user_pages_fast((start), (nr_pages), (gup_flags), (pages), PINIT_SITE)
+long _pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+			  struct page **pages, const struct pinit_site *site);
+
+/* get_page(): one more reference on a page the caller already holds or owns (BVEC). */
+#define get_page(page) _get_page((page), PINIT_SITE)
+void _get_page(struct page *page, const struct pinit_site *site);
+
+/* put_page(): drop one GET reference. Reports a put with none outstanding. */
+#define put_page(page) _put_page((page), PINIT_SITE)
+void _put_page(struct page *page, const struct pinit_site *site);
+
+/* unpin_user_page(s): drop one pin per page. Reports an unpin with none outstanding. */
+#define unpin_user_page(page) _unpin_user_pages(&(page), 1, false, PINIT_SITE)
+#define unpin_user_pages(pages, npages) _unpin_user_pages((pages), (npages), false, PINIT_SITE)
+
+/*
+ * unpin_user_pages_dirty_lock(): if @make_dirty, mark each page dirty unless it
+ * already is (P-4), then unpin. A negative @npages (a -errno passed by mistake)
+ * is warned and ignored, as in the kernel.
+ */
+#define unpin_user_pages_dirty_lock(pages, npages, make_dirty)                        \
+	_unpin_user_pages((pages), (npages), (make_dirty), PINIT_SITE)
+void _unpin_user_pages(struct page **pages, long npages, bool make_dirty,
+		       const struct pinit_site *site);
+
+#endif

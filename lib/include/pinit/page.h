@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * struct page: the model of one page of this process's memory (spec §1.11 M-4,
+ * §2.2, §2.6 P-1, P-2).
+ *
+ * "User memory" is the process's own address space in PAGE_SIZE units. Every
+ * address that libpinit hands out as a page gets a descriptor: arena pages own a
+ * preallocated array (no lookup, no lock), any other page is found in a sharded
+ * table keyed by its address. Descriptors live until pinit_pages_reset(); a
+ * descriptor stands for "the page at this address", as a struct page stands for
+ * a physical page.
+ *
+ * Counting follows mm/gup.c. refcount starts at 1 (the mapping, or the arena's
+ * own reference). A GET adds 1. A pin on a small page adds
+ * GUP_PIN_COUNTING_BIAS; on a large page (a folio with its own pincount) it adds
+ * 1 and the exact pincount carries the pin. page_maybe_dma_pinned() is derived
+ * the kernel way, false positives included: a small page with BIAS worth of
+ * plain references reads as "maybe pinned".
+ */
+#ifndef PINIT_PAGE_H
+#define PINIT_PAGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "site.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_ALIGNED(x) ((((uintptr_t)(x)) & (PAGE_SIZE - 1)) == 0)
+
+#define GUP_PIN_COUNTING_BIAS (1U << 10)
+
+/* Page flags (struct page::flags). */
+enum {
+	PG_dirty = 1U << 0,	/* set on release of a DEST user pin (M-5, P-4) */
+	PG_large = 1U << 1,	/* folio_has_pincount(): pins counted exactly */
+	PG_arena = 1U << 2,	/* page of a libpinit arena */
+	PG_protected = 1U << 3,	/* check mode: mapped read-only while source-pinned */
+	PG_violated = 1U << 4,	/* check mode: written while protected; left writable */
+	PG_held = 1U << 5,	/* arena page freed while pinned; reusable once released */
+};
+
+/* Who took the most recent reference or pin (for leak and misuse reports). */
+struct pin_owner {
+	const struct pinit_site *site;
+	int tid;
+};
+
+struct page {
+	uintptr_t addr;			/* page-aligned virtual address */
+	atomic_int refcount;		/* _refcount, as described above */
+	atomic_int pincount;		/* exact number of pins (all kinds) */
+	atomic_int longterm;		/* of which FOLL_LONGTERM */
+	atomic_int source_pins;		/* of which taken without FOLL_WRITE */
+	atomic_int gets;		/* outstanding FOLL_GET references */
+	atomic_uint flags;		/* PG_* */
+	atomic_int lock;		/* check-mode protection transitions only */
+	struct pin_owner owner;		/* last acquisition */
+	struct page *hash_next;		/* table chain (non-arena pages) */
+};
+
+/* The page descriptor for the page containing @addr; created on first use. NULL only on ENOMEM. */
+struct page *virt_to_page(const void *addr);
+
+/* The descriptor if one exists, else NULL (never creates). */
+struct page *find_page(const void *addr);
+
+static inline void *page_address(const struct page *page)
+{
+	return (void *)page->addr;
+}
+
+/* The page @n pages after @page in the address space. */
+struct page *nth_page(struct page *page, size_t n);
+
+static inline int page_ref_count(const struct page *page)
+{
+	return atomic_load_explicit(&page->refcount, memory_order_relaxed);
+}
+
+static inline bool PageDirty(const struct page *page)
+{
+	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_dirty;
+}
+
+static inline bool page_is_large(const struct page *page)
+{
+	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_large;
+}
+
+/*
+ * folio_maybe_dma_pinned(): exact for large pages, otherwise
+ * refcount >= GUP_PIN_COUNTING_BIAS ("false means definitely not pinned, true
+ * means probably pinned").
+ */
+bool page_maybe_dma_pinned(const struct page *page);
+
+/* Mark @page as part of a large folio (pins counted in pincount, not BIAS). */
+void page_set_large(struct page *page, bool large);
+
+/* set_page_dirty_lock() / ClearPageDirty(). */
+void set_page_dirty_lock(struct page *page);
+void clear_page_dirty(struct page *page);
+
+/* MMF_HAS_PINNED: set the first time this process pins; sticky (P-2). */
+bool mm_has_pinned(void);
+
+/* Walk every descriptor that exists; stop early if @fn returns non-zero. */
+int for_each_page(int (*fn)(struct page *page, void *arg), void *arg);
+
+/*
+ * Forget every non-arena descriptor and clear has_pinned. For tests only; the
+ * caller guarantees no page is referenced or pinned and no thread uses them.
+ */
+void pinit_pages_reset(void);
+
+#endif
