@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The control socket server (protocol: docs/control.md). */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <pinit/ledger.h>
+#include <pinit/page.h>
+#include <pinit/warn.h>
+
+#include "config.h"
+#include "control.h"
+#include "hold.h"
+#include "stats.h"
+
+#define MAX_LINE 1024
+#define MAX_ARGS 16
+#define RESPONSE_SIZE 8192
+
+static int listen_fd = -1;
+static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static pthread_t accept_thread;
+static atomic_int next_conn = 1;
+
+/* ---- a bounded string builder ---- */
+
+struct out {
+	char *buf;
+	size_t len, used;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->used >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n < o->len - o->used ? (size_t)n : o->len - o->used;
+}
+
+/* ---- stats ---- */
+
+static const char *const violation_keys[LV_NR_KINDS] = {
+	[LV_UNPIN_UNPINNED] = "unpin_unpinned",
+	[LV_PUT_UNREFERENCED] = "put_unreferenced",
+	[LV_PUT_PINNED] = "put_pinned",
+	[LV_LEAK] = "leak",
+	[LV_REUSE_PINNED] = "reuse_pinned",
+	[LV_FREE_PINNED] = "free_pinned",
+	[LV_WRITE_SOURCE_PINNED] = "write_source_pinned",
+	[LV_FORK_UNPROTECTED] = "fork_unprotected",
+};
+
+static void put_engine(struct out *o, enum stats_engine e)
+{
+	put(o, "\"%s\":{\"read\":%lu,\"write\":%lu,\"latency_us\":{\"p50\":%lu,\"p90\":%lu,"
+	       "\"p99\":%lu,\"max\":%lu}}",
+	    stats_engine_name(e), (unsigned long)stats_requests(e, false),
+	    (unsigned long)stats_requests(e, true), (unsigned long)stats_latency_us(e, 50),
+	    (unsigned long)stats_latency_us(e, 90), (unsigned long)stats_latency_us(e, 99),
+	    (unsigned long)stats_latency_us(e, 100));
+}
+
+int control_stats_json(char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+	struct ledger_stats st;
+	unsigned int armed, held;
+
+	ledger_stats(&st);
+	hold_counts(&armed, &held);
+	put(&o, "{\"ok\":true,\"pins\":{\"acquired\":%lu,\"released\":%lu,\"outstanding\":%ld,"
+		"\"get_acquired\":%lu,\"get_released\":%lu,\"listed\":%lu,\"dirtied\":%lu,"
+		"\"has_pinned\":%s},",
+	    (unsigned long)st.pin_acquired, (unsigned long)st.pin_released,
+	    (long)(st.pin_acquired - st.pin_released), (unsigned long)st.get_acquired,
+	    (unsigned long)st.get_released, (unsigned long)st.listed, (unsigned long)st.dirtied,
+	    mm_has_pinned() ? "true" : "false");
+	put(&o, "\"violations\":{");
+	for (int k = 0; k < LV_NR_KINDS; k++)
+		put(&o, "\"%s\":%lu,", violation_keys[k], (unsigned long)st.violations[k]);
+	put(&o, "\"total\":%lu},", (unsigned long)ledger_violation_total(&st));
+	put(&o, "\"warnings\":%lu,\"bytes\":{", (unsigned long)pinit_warn_count());
+	for (int p = 0; p < PATH_NR; p++)
+		put(&o, "%s\"%s\":%lu", p ? "," : "", stats_path_name(p),
+		    (unsigned long)stats_bytes(p));
+	put(&o, "},\"engines\":{");
+	for (int e = 0; e < ENGINE_NR; e++) {
+		put(&o, "%s", e ? "," : "");
+		put_engine(&o, e);
+	}
+	put(&o, "},\"holds\":{\"armed\":%u,\"held\":%u}}", armed, held);
+	return o.used < o.len ? 0 : -ENOSPC;
+}
+
+/* ---- the forker (spec §5 scenarios 21, 22, 25) ---- */
+
+static pthread_mutex_t forker_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t forker_thread;
+static atomic_bool forker_running;
+static atomic_ulong forker_forks;
+static unsigned int forker_interval_us;
+
+static void *forker_main(void *arg)
+{
+	while (atomic_load(&forker_running)) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0) {
+			waitpid(pid, NULL, 0);
+			atomic_fetch_add(&forker_forks, 1);
+		}
+		if (forker_interval_us)
+			usleep(forker_interval_us);
+	}
+	return NULL;
+}
+
+static int forker_set(bool on, unsigned int interval_us)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&forker_lock);
+	if (on && !atomic_load(&forker_running)) {
+		forker_interval_us = interval_us;
+		atomic_store(&forker_forks, 0);
+		atomic_store(&forker_running, true);
+		ret = -pthread_create(&forker_thread, NULL, forker_main, NULL);
+		if (ret)
+			atomic_store(&forker_running, false);
+	} else if (!on && atomic_load(&forker_running)) {
+		atomic_store(&forker_running, false);
+		pthread_join(forker_thread, NULL);
+	}
+	pthread_mutex_unlock(&forker_lock);
+	return ret;
+}
+
+/* ---- commands ---- */
+
+struct args {
+	int argc;
+	char *argv[MAX_ARGS];
+};
+
+static const char *arg(const struct args *a, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (int n = 1; n < a->argc; n++)
+		if (!strncmp(a->argv[n], key, klen) && a->argv[n][klen] == '=')
+			return a->argv[n] + klen + 1;
+	return NULL;
+}
+
+/* Parse an unsigned number argument; false if present but malformed. */
+static bool num_arg(const struct args *a, const char *key, uint64_t *v, uint64_t dflt)
+{
+	const char *s = arg(a, key);
+	char *end;
+
+	*v = dflt;
+	if (!s)
+		return true;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && *s && !*end;
+}
+
+static void error_reply(struct out *o, const char *msg)
+{
+	put(o, "{\"ok\":false,\"error\":\"%s\"}", msg);
+}
+
+static void cmd_hold(const struct args *a, struct out *o, int conn)
+{
+	static const char *const points[] = { "receive", "data", "reply" };
+	static const char *const ops[] = { "any", "read", "write" };
+	struct hold_spec spec = { .op = HOLD_OP_ANY };
+	const char *at = arg(a, "at"), *op = arg(a, "op");
+	uint64_t ino, off, len, count, timeout;
+	unsigned int k;
+	int id;
+
+	for (k = 0; at && k < 3 && strcmp(at, points[k]); k++)
+		;
+	if (!at || k == 3)
+		return error_reply(o, "hold needs at=receive|data|reply");
+	spec.at = k;
+	for (k = 0; op && k < 3 && strcmp(op, ops[k]); k++)
+		;
+	if (op && k == 3)
+		return error_reply(o, "op must be read, write or any");
+	spec.op = op ? k : HOLD_OP_ANY;
+	if (!num_arg(a, "ino", &ino, 0) || !num_arg(a, "off", &off, 0) ||
+	    !num_arg(a, "len", &len, 0) || !num_arg(a, "count", &count, 1) ||
+	    !num_arg(a, "timeout_ms", &timeout, 30000) || !count || count > 1000000 ||
+	    timeout > 3600000)
+		return error_reply(o, "malformed number");
+	spec.ino = ino;
+	spec.off = off;
+	spec.len = len;
+	spec.count = count;
+	spec.timeout_ms = timeout;
+	id = hold_arm(&spec, conn);
+	if (id < 0)
+		return error_reply(o, strerror(-id));
+	put(o, "{\"ok\":true,\"id\":%d}", id);
+}
+
+static void cmd_wait(const struct args *a, struct out *o)
+{
+	struct held_request reqs[16];
+	uint64_t id, timeout;
+	int n;
+
+	if (!num_arg(a, "id", &id, 0) || !id || !num_arg(a, "timeout_ms", &timeout, 10000))
+		return error_reply(o, "wait needs id=N");
+	n = hold_wait((int)id, timeout, reqs, 16);
+	if (n == -ETIMEDOUT)
+		return error_reply(o, "timeout");
+	if (n < 0)
+		return error_reply(o, "no such hold");
+	put(o, "{\"ok\":true,\"held\":%d,\"requests\":[", n);
+	for (int k = 0; k < n && k < 16; k++)
+		put(o, "%s{\"op\":\"%s\",\"ino\":%lu,\"off\":%lu,\"len\":%lu}", k ? "," : "",
+		    hold_op_name(reqs[k].op), (unsigned long)reqs[k].ino,
+		    (unsigned long)reqs[k].off, (unsigned long)reqs[k].len);
+	put(o, "]}");
+}
+
+static void cmd_release(const struct args *a, struct out *o)
+{
+	const char *which = a->argc > 1 ? a->argv[1] : "";
+	uint64_t id = 0;
+	int n;
+
+	if (strcmp(which, "all") && (!num_arg(a, "id", &id, 0) || !id))
+		return error_reply(o, "release needs id=N or all");
+	n = hold_release((int)id);
+	if (n < 0)
+		return error_reply(o, "no such hold");
+	put(o, "{\"ok\":true,\"released\":%d}", n);
+}
+
+static void cmd_forker(const struct args *a, struct out *o)
+{
+	const char *state = a->argc > 1 ? a->argv[1] : "";
+	uint64_t interval;
+	int err;
+
+	if (!num_arg(a, "interval_us", &interval, 100) || interval > 10000000)
+		return error_reply(o, "malformed interval_us");
+	if (!strcmp(state, "on")) {
+		err = forker_set(true, interval);
+		if (err)
+			return error_reply(o, strerror(-err));
+		put(o, "{\"ok\":true}");
+	} else if (!strcmp(state, "off")) {
+		forker_set(false, 0);
+		put(o, "{\"ok\":true,\"forks\":%lu}", atomic_load(&forker_forks));
+	} else {
+		error_reply(o, "forker on|off");
+	}
+}
+
+static void dispatch(char *line, struct out *o, int conn)
+{
+	struct args a = { 0 };
+	char *save = NULL;
+
+	for (char *tok = strtok_r(line, " \t\r\n", &save); tok && a.argc < MAX_ARGS;
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		a.argv[a.argc++] = tok;
+	if (!a.argc)
+		return error_reply(o, "empty command");
+	if (!strcmp(a.argv[0], "ping"))
+		put(o, "{\"ok\":true,\"version\":\"%s\",\"pid\":%d}", PINFS_VERSION, getpid());
+	else if (!strcmp(a.argv[0], "stats"))
+		control_stats_json(o->buf, o->len), o->used = strlen(o->buf);
+	else if (!strcmp(a.argv[0], "hold"))
+		cmd_hold(&a, o, conn);
+	else if (!strcmp(a.argv[0], "wait"))
+		cmd_wait(&a, o);
+	else if (!strcmp(a.argv[0], "release"))
+		cmd_release(&a, o);
+	else if (!strcmp(a.argv[0], "forker"))
+		cmd_forker(&a, o);
+	else
+		error_reply(o, "unknown command");
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Serve one connection: a line in, a JSON line out, until EOF. */
+static void *connection_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg, conn = atomic_fetch_add(&next_conn, 1);
+	char line[MAX_LINE], response[RESPONSE_SIZE];
+	size_t have = 0;
+
+	for (;;) {
+		char *nl = memchr(line, '\n', have);
+		ssize_t n;
+
+		if (nl) {
+			struct out o = { response, sizeof(response) - 1, 0 };
+			size_t used = nl - line + 1;
+
+			*nl = '\0';
+			dispatch(line, &o, conn);
+			response[o.used++] = '\n';
+			if (!write_all(fd, response, o.used))
+				break;
+			memmove(line, line + used, have - used);
+			have -= used;
+			continue;
+		}
+		if (have == sizeof(line))
+			break;	/* a line longer than any command */
+		n = recv(fd, line + have, sizeof(line) - have, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += n;
+	}
+	hold_release_owner(conn);
+	close(fd);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		pthread_attr_t attr;
+		pthread_t t;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			break;	/* the socket was shut down */
+		}
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, connection_main, (void *)(intptr_t)fd))
+			close(fd);
+		pthread_attr_destroy(&attr);
+	}
+	return NULL;
+}
+
+int control_start(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int err;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0600) ||
+	    listen(listen_fd, 16)) {
+		err = -errno;
+		goto fail;
+	}
+	strcpy(socket_path, path);
+	err = -pthread_create(&accept_thread, NULL, accept_main, NULL);
+	if (!err)
+		return 0;
+	unlink(path);
+fail:
+	close(listen_fd);
+	listen_fd = -1;
+	return err;
+}
+
+void control_stop(void)
+{
+	if (listen_fd < 0)
+		return;
+	shutdown(listen_fd, SHUT_RDWR);
+	pthread_join(accept_thread, NULL);
+	close(listen_fd);
+	listen_fd = -1;
+	unlink(socket_path);
+	hold_release(0);
+	forker_set(false, 0);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Request holds: the test hooks that park a chosen request at a chosen point
+ * so that a race becomes a deterministic interleaving (spec §7 H-1; protocol in
+ * docs/control.md). Free when nothing is armed: one relaxed atomic load.
+ */
+#ifndef PINFS_HOLD_H
+#define PINFS_HOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum hold_point {
+	HOLD_RECEIVE,	/* before a worker reads its next request from /dev/fuse */
+	HOLD_DATA,	/* after receiving, before the request's data is touched */
+	HOLD_REPLY,	/* after the backing I/O, before the reply is sent */
+};
+
+enum hold_op { HOLD_OP_ANY, HOLD_OP_READ, HOLD_OP_WRITE };
+
+struct hold_spec {
+	enum hold_point at;
+	enum hold_op op;
+	uint64_t ino;		/* 0: any */
+	uint64_t off, len;	/* len 0: to the end of the file */
+	unsigned int count;	/* requests to catch (>= 1) */
+	unsigned int timeout_ms;
+};
+
+struct held_request {
+	enum hold_op op;
+	uint64_t ino, off, len;
+};
+
+/* ---- the request path ---- */
+
+/* Park here if a hold at @at matches this request; returns once it is released. */
+void hold_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len);
+
+/*
+ * The receive gate. Workers that can be gated call hold_gate_enter() before each
+ * read of /dev/fuse (it parks them while a receive hold is armed) and poll
+ * hold_gate_fd() alongside /dev/fuse, which becomes readable when the gate
+ * closes. hold_set_workers() says how many workers must be parked before a
+ * receive hold counts as armed.
+ */
+void hold_set_workers(unsigned int n);
+void hold_gate_enter(void);
+int hold_gate_fd(void);
+bool hold_gate_closed(void);
+
+/* ---- the control side ---- */
+
+/* Arm a hold for connection @owner; returns its id (> 0) or a negative errno. */
+int hold_arm(const struct hold_spec *spec, int owner);
+
+/*
+ * Wait up to @timeout_ms until hold @id has parked a request; copies up to @max
+ * of them into @out. Returns the number parked, -ETIMEDOUT, or -ENOENT.
+ */
+int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max);
+
+/* Release hold @id (0: every hold); returns the requests let go, or -ENOENT. */
+int hold_release(int id);
+
+/* Release every hold armed by @owner (its connection closed). */
+void hold_release_owner(int owner);
+
+/* Holds armed and requests parked right now. */
+void hold_counts(unsigned int *armed, unsigned int *held);
+
+const char *hold_op_name(enum hold_op op);
+
+#endif
