@@ -272,10 +272,8 @@ struct page *_arena_alloc(struct arena *a, size_t count, const struct pinit_site
 		memset(&a->state[first], PAGE_USED, count);
 		a->nfree -= count;
 		a->hint = first + count < a->npages ? first + count : 0;
-		for (size_t n = first; n < first + count; n++) {
-			a->pages[n].owner.site = site;
-			a->pages[n].owner.tid = pinit_gettid();
-		}
+		for (size_t n = first; n < first + count; n++)
+			page_set_owner(&a->pages[n], site);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return first == SIZE_MAX ? NULL : &a->pages[first];

@@ -76,12 +76,6 @@ static size_t grabbable_pages(uintptr_t start, size_t npages, unsigned int gup_f
 	return n;
 }
 
-static void set_owner(struct page *page, const struct pinit_site *site)
-{
-	page->owner.site = site;
-	page->owner.tid = pinit_gettid();
-}
-
 static bool is_arena(const struct page *page)
 {
 	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_arena;
@@ -91,7 +85,7 @@ static void grab_ref(struct page *page, const struct pinit_site *site)
 {
 	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&page->gets, 1, memory_order_relaxed);
-	set_owner(page, site);
+	page_set_owner(page, site);
 }
 
 void gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_site *site)
@@ -105,7 +99,7 @@ void gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_
 		atomic_fetch_add_explicit(&page->source_pins, 1, memory_order_relaxed);
 	/* Pairs with fork's reading of the pin (the kernel's smp_mb__after_atomic()). */
 	atomic_fetch_add_explicit(&page->pincount, 1, memory_order_seq_cst);
-	set_owner(page, site);
+	page_set_owner(page, site);
 	if (is_arena(page) && ledger_mode() != PIN_CHECK_OFF)
 		arena_update_protection(page);
 }
@@ -181,7 +175,9 @@ static bool dec_unless_zero(atomic_int *v)
 static void after_release(struct page *page)
 {
 	if (is_arena(page)) {
-		if (ledger_mode() != PIN_CHECK_OFF)
+		/* A page protected before a switch to PIN_CHECK_OFF must still be unprotected. */
+		if (ledger_mode() != PIN_CHECK_OFF ||
+		    (atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_protected))
 			arena_update_protection(page);
 		arena_page_released(page);
 	}

@@ -19,6 +19,23 @@
 /* Cached gettid(). */
 int pinit_gettid(void);
 
+/*
+ * page->owner is written by every acquisition, from any thread, and read by
+ * reports: relaxed atomic accesses to each field (a report may pair the site
+ * of one acquisition with the tid of a concurrent one; it is never a data race).
+ */
+static inline void page_set_owner(struct page *page, const struct pinit_site *site)
+{
+	__atomic_store_n(&page->owner.site, site, __ATOMIC_RELAXED);
+	__atomic_store_n(&page->owner.tid, pinit_gettid(), __ATOMIC_RELAXED);
+}
+
+static inline struct pin_owner page_owner(const struct page *page)
+{
+	return (struct pin_owner){ __atomic_load_n(&page->owner.site, __ATOMIC_RELAXED),
+				   __atomic_load_n(&page->owner.tid, __ATOMIC_RELAXED) };
+}
+
 /* Install the SIGSEGV/SIGBUS trap once (trap.c). Cheap after the first call. */
 void pinit_trap_init(void);
 

@@ -158,7 +158,7 @@ void ledger_report(enum ledger_violation kind, struct page *page, const struct p
 
 	if (page) {
 		r.page = page->addr;
-		r.owner = page->owner;
+		r.owner = page_owner(page);
 		r.refcount = page_ref_count(page);
 		r.pincount = atomic_load(&page->pincount);
 		r.gets = atomic_load(&page->gets);

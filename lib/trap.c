@@ -42,14 +42,24 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		old->sa_sigaction(sig, si, uc);
 		return;
 	}
-	if (old->sa_handler == SIG_IGN)
+	/*
+	 * SIG_IGN is honoured only for a signal sent by a process; a real fault
+	 * is fatal even when ignored (the kernel's force_sig_fault() resets it),
+	 * and returning would re-execute the access forever.
+	 */
+	if (old->sa_handler == SIG_IGN && si->si_code <= 0)
 		return;
-	if (old->sa_handler != SIG_DFL) {
+	if (old->sa_handler != SIG_IGN && old->sa_handler != SIG_DFL) {
 		old->sa_handler(sig);
 		return;
 	}
-	/* Default action: reinstate it; returning re-executes the access and dies. */
+	/*
+	 * Default action: reinstate it. A fault re-executes the access on return
+	 * and dies; a sent signal has nothing to re-execute, so send it again.
+	 */
 	signal(sig, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 static void trap_handler(int sig, siginfo_t *si, void *uc)

@@ -18,14 +18,15 @@ static bool have_last;
 static const struct pinit_site *logged_sites[MAX_LOGGED_SITES];
 static unsigned int nr_logged;
 
-/* Remember @site; true if it had not been logged before. Called locked. */
+/* Remember @site; true if it should be logged (new, and room to remember it). Called locked. */
 static bool first_from_site(const struct pinit_site *site)
 {
 	for (unsigned int n = 0; n < nr_logged; n++)
 		if (logged_sites[n] == site)
 			return false;
-	if (nr_logged < MAX_LOGGED_SITES)
-		logged_sites[nr_logged++] = site;
+	if (nr_logged == MAX_LOGGED_SITES)
+		return false;
+	logged_sites[nr_logged++] = site;
 	return true;
 }
 

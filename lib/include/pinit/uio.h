@@ -242,7 +242,10 @@ size_t _copy_page_to_iter(struct page *page, size_t offset, size_t bytes, struct
 size_t _copy_page_from_iter(struct page *page, size_t offset, size_t bytes, struct iov_iter *i,
 			    const struct pinit_site *site);
 
-/* Zero @bytes of the iterator. No direction check, as in the kernel. */
+/*
+ * Zero @bytes of the iterator. No direction check, as in the kernel, except that
+ * a PIPE must be a DEST (a SOURCE pipe is model-only; warned, 0 returned).
+ */
 #define iov_iter_zero(bytes, i) _iov_iter_zero((bytes), (i), PINIT_SITE)
 size_t _iov_iter_zero(size_t bytes, struct iov_iter *i, const struct pinit_site *site);
 
@@ -328,7 +331,7 @@ int dup_iter_checked(struct iov_iter *new, struct iov_iter *old, const void **ar
 /* OR of every segment's start address and length within the count. */
 unsigned long iov_iter_alignment(const struct iov_iter *i);
 
-/* OR of "segment start | previous segment end" (IOVEC); UBUF 0; others warn, ~0UL. */
+/* OR of "segment start | previous segment end" (IOVEC); UBUF 0; others warn and get ~0U. */
 #define iov_iter_gap_alignment(i) _iov_iter_gap_alignment((i), PINIT_SITE)
 unsigned long _iov_iter_gap_alignment(const struct iov_iter *i, const struct pinit_site *site);
 
@@ -338,7 +341,7 @@ int iov_iter_npages(const struct iov_iter *i, int maxpages);
 /*
  * iov_iter_is_aligned(): every segment's address is aligned to @addr_mask + 1
  * and every length to @len_mask + 1. Library helper only: the kernel removed it
- * in 2025 (spec §1.7).
+ * in 2025 (spec §1.7). DISCARD and PIPE have no addresses: only the count is checked.
  */
 bool iov_iter_is_aligned(const struct iov_iter *i, unsigned long addr_mask,
 			 unsigned long len_mask);

@@ -3,8 +3,9 @@
  * WARN and BUG, the userspace way (spec §1.11 M-2).
  *
  * A WARN site returns whatever the kernel returns there and counts one warning
- * with the call site; tests assert the count is zero. The first warning from a
- * site is logged to stderr, later ones only counted. A BUG site logs and
+ * with the call site; tests assert the count is zero. The first warning from
+ * each of the first 64 distinct sites is logged to stderr; everything else is
+ * only counted. A BUG site logs and
  * abort()s: the model never "fixes up" a state the kernel treats as fatal.
  */
 #ifndef PINIT_WARN_H
