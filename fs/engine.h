@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Data engines: how the bytes of a READ or WRITE reach the backing file.
+ *
+ * The handlers (ops_data.c) turn every request into a libpinit iterator:
+ * ITER_SOURCE over the FUSE write payload, ITER_DEST over the thread's reply
+ * buffer (arena pages, BVEC). An engine moves data between the iterator and
+ * the backing file and advances the iterator by exactly what it moved, as the
+ * kernel's ->read_iter/->write_iter do. New engines (O_DIRECT, arena bounce,
+ * splice, io_uring) are added here; the handlers do not change.
+ */
+#ifndef PINFS_ENGINE_H
+#define PINFS_ENGINE_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <pinit/uio.h>
+
+#include "pinfs.h"
+
+struct pinfs_file;
+
+struct pinfs_engine {
+	const char *name;
+
+	/* Optional: per-open setup and teardown (engine_data). Return 0 or -errno. */
+	int (*open)(struct pinfs *fs, struct pinfs_file *f);
+	void (*release)(struct pinfs *fs, struct pinfs_file *f);
+
+	/*
+	 * Read up to iov_iter_count(@to) bytes at @pos into @to. Returns the
+	 * bytes read (fewer only at end of file), advancing @to by them, or
+	 * -errno if nothing was read.
+	 */
+	ssize_t (*read_iter)(struct pinfs_file *f, struct iov_iter *to, off_t pos);
+
+	/*
+	 * Write all of @from at @pos. Returns the bytes written, advancing @from
+	 * by them, or -errno if nothing was written.
+	 */
+	ssize_t (*write_iter)(struct pinfs_file *f, struct iov_iter *from, off_t pos);
+};
+
+/* Plain pread/pwrite (preadv/pwritev over the iterator's segments). */
+extern const struct pinfs_engine engine_buffered;
+
+/* The engine called @name, or NULL. */
+const struct pinfs_engine *engine_find(const char *name);
+
+/*
+ * The iterator's remaining data as at most @max iovecs (UBUF, IOVEC, KVEC and
+ * BVEC; BVEC pages are virtually contiguous from bv_page). Does not advance.
+ * Returns the number of iovecs, or -EINVAL for PIPE and DISCARD iterators.
+ */
+int engine_iter_iovecs(const struct iov_iter *i, struct iovec *iov, int max);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The inode table: the daemon's record of every backing inode the kernel
+ * knows, keyed by backing (dev, ino) and by FUSE node id.
+ *
+ * Descriptor budget. The open-file limit cannot be raised, so a record does not
+ * own an O_PATH descriptor for its whole life. It owns a file handle
+ * (name_to_handle_at) and, while it is in use or recently used, an O_PATH
+ * descriptor from a bounded LRU cache; an evicted descriptor is reopened with
+ * open_by_handle_at(). Inodes without a usable handle (a backing filesystem
+ * without export support, or an unprivileged daemon) keep their descriptor for
+ * their whole life, as the reference passthrough does.
+ *
+ * Node ids are never reused. A record whose kernel references are all
+ * forgotten stays as a "ghost" (handle only, no descriptor, bounded FIFO), so a
+ * re-lookup gets the same node id back and the kernel's export handles
+ * (FUSE_CAP_EXPORT_SUPPORT: LOOKUP of "." in a forgotten node id) keep working
+ * across forgets (xfstests generic/426, 467, 477).
+ */
+#ifndef PINFS_INODE_H
+#define PINFS_INODE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "pinfs.h"
+
+struct lock_owner;
+
+struct pinfs_inode {
+	fuse_ino_t nodeid; /* constant */
+	dev_t dev; /* constant: backing st_dev */
+	ino_t ino; /* constant: backing st_ino */
+	mode_t type; /* constant: S_IFMT bits */
+
+	atomic_bool caps_absent; /* "security.capability" known absent (ops_xattr.c) */
+
+	pthread_mutex_t lock; /* protects the fields below */
+	struct lock_owner *lock_owners; /* backing lock descriptors (ops_lock.c) */
+};
+
+struct inode_table;
+
+struct inode_table_config {
+	int root_fd; /* O_PATH descriptor of SOURCE (the table takes it) */
+	int root_mount_fd; /* O_RDONLY descriptor of SOURCE (the table takes it) */
+	unsigned int fd_cache; /* evictable O_PATH descriptors kept open */
+	unsigned int ghost_max; /* forgotten records kept for export handles */
+	bool use_handles; /* try name_to_handle_at/open_by_handle_at */
+	struct pinfs_stats *stats;
+};
+
+/* Create the table with the root inode (node id FUSE_ROOT_ID). NULL on error (errno). */
+struct inode_table *inode_table_create(const struct inode_table_config *cfg);
+void inode_table_destroy(struct inode_table *t);
+
+/* True if the root inode has a file handle (handles are usable at all). */
+bool inode_table_has_handles(struct inode_table *t);
+
+/*
+ * The record for @nodeid with an in-flight reference (release with
+ * inode_put()), or NULL if the id is unknown (a forgotten ghost that aged out).
+ */
+struct pinfs_inode *inode_get(struct inode_table *t, fuse_ino_t nodeid);
+void inode_put(struct inode_table *t, struct pinfs_inode *in);
+
+/*
+ * An O_PATH descriptor for @in, reopened by handle if it was evicted. Valid
+ * until the matching inode_fd_put(). Returns the descriptor or -errno (-ESTALE
+ * if the backing inode is gone).
+ */
+int inode_fd_get(struct inode_table *t, struct pinfs_inode *in);
+void inode_fd_put(struct inode_table *t, struct pinfs_inode *in);
+
+/*
+ * Open @in for I/O with open(2) @flags (no O_CREAT): by file handle, else
+ * through /proc/self/fd. Returns a new descriptor (the caller closes it) or -errno.
+ */
+int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags);
+
+/*
+ * Record the result of a lookup. @fd is an O_PATH descriptor of the backing
+ * inode and @st its attributes; the table takes @fd in every case. On success
+ * *@out has one more kernel reference (nlookup) and an in-flight reference.
+ * Returns 0 or -errno.
+ */
+int inode_register(struct inode_table *t, int fd, const struct stat *st, struct pinfs_inode **out);
+
+/* Add one kernel reference to a record the caller holds (LOOKUP of "."). */
+void inode_ref_kernel(struct inode_table *t, struct pinfs_inode *in);
+
+/* Drop @nlookup kernel references (FORGET). */
+void inode_forget(struct inode_table *t, fuse_ino_t nodeid, uint64_t nlookup);
+
+/* Number of records with kernel references, and of ghosts (tests, debug). */
+void inode_table_counts(struct inode_table *t, unsigned long *live, unsigned long *ghosts,
+			unsigned long *fds);
+
+/*
+ * A handler's grip on an inode: the record and its O_PATH descriptor.
+ * iref_get() returns 0 or -errno (-ESTALE for an unknown node id).
+ */
+struct iref {
+	struct pinfs_inode *inode;
+	int fd;
+};
+
+int iref_get(struct pinfs *fs, fuse_ino_t nodeid, struct iref *r);
+void iref_put(struct pinfs *fs, struct iref *r);
+
+/* "/proc/self/fd/N" for @fd into @buf (at least 32 bytes). */
+void proc_fd_path(char *buf, size_t size, int fd);
+
+#endif

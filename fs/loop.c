@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Worker threads and their buffers (loop.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <pinit/arena.h>
+
+#include "creds.h"
+#include "loop.h"
+
+/*
+ * All thread buffers come from one arena (libpinit allows few arenas per
+ * process). A thread that finds it full falls back to its own mapping.
+ */
+struct buffer_pool {
+	struct arena *arena;
+};
+
+static struct buffer_pool pool;
+static __thread struct pinfs_thread *self;
+static pthread_key_t self_key;
+static pthread_once_t self_key_once = PTHREAD_ONCE_INIT;
+static atomic_uint next_index;
+
+static int pool_init(size_t npages)
+{
+	if (pool.arena)
+		return 0;
+	pool.arena = arena_create(npages, 0);
+	if (!pool.arena) {
+		fprintf(stderr, "pinfs: cannot map %zu buffer pages: %s; using plain memory\n",
+			npages, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void pool_destroy(void)
+{
+	if (pool.arena) {
+		arena_destroy(pool.arena);
+		pool.arena = NULL;
+	}
+}
+
+/* @npages contiguous pages: from the arena (*@pages set) or a private mapping. */
+static void *buffer_get(size_t npages, struct page **pages)
+{
+	void *mem;
+
+	*pages = pool.arena ? arena_alloc(pool.arena, npages) : NULL;
+	if (*pages)
+		return page_address(*pages);
+	mem = mmap(NULL, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	madvise(mem, npages * PAGE_SIZE, MADV_DONTFORK);
+	return mem;
+}
+
+static void buffer_put(void *mem, size_t npages, struct page *pages)
+{
+	if (!mem)
+		return;
+	if (pages)
+		arena_free(pool.arena, pages, npages);
+	else
+		munmap(mem, npages * PAGE_SIZE);
+}
+
+static void thread_free(struct pinfs_thread *th)
+{
+	if (!th)
+		return;
+	buffer_put(th->io_buf, th->io_npages, th->io_pages);
+	if (th->rx_mem)
+		buffer_put(th->rx_mem - (PAGE_SIZE - PINFS_WRITE_HEADER_SIZE), th->rx_npages,
+			   th->rx_pages);
+	free(th);
+}
+
+static struct pinfs_thread *thread_new(bool with_rx)
+{
+	struct pinfs_thread *th = calloc(1, sizeof(*th));
+	char *rx;
+
+	if (!th)
+		return NULL;
+	th->index = atomic_fetch_add(&next_index, 1);
+	th->io_npages = PINFS_IO_PAGES;
+	th->io_buf = buffer_get(th->io_npages, &th->io_pages);
+	if (!th->io_buf)
+		goto fail;
+	th->io_size = th->io_npages * PAGE_SIZE;
+	if (with_rx) {
+		th->rx_npages = PINFS_RX_PAGES;
+		rx = buffer_get(th->rx_npages, &th->rx_pages);
+		if (!rx)
+			goto fail;
+		/* fuse_in_header + fuse_write_in end on a page boundary. */
+		th->rx_mem = rx + PAGE_SIZE - PINFS_WRITE_HEADER_SIZE;
+		th->rx_size = (th->rx_npages - 1) * PAGE_SIZE;
+	}
+	return th;
+fail:
+	thread_free(th);
+	return NULL;
+}
+
+/* Per-thread state of a thread about to serve requests. */
+static void thread_setup(void)
+{
+	int err = creds_thread_init();
+
+	if (err)
+		fprintf(stderr, "pinfs: no per-thread umask (unshare: %s)\n", strerror(-err));
+}
+
+static void foreign_thread_exit(void *arg)
+{
+	thread_free(arg);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&self_key, foreign_thread_exit);
+}
+
+struct pinfs_thread *pinfs_thread_self(void)
+{
+	if (self)
+		return self;
+	pthread_once(&self_key_once, make_key);
+	self = thread_new(false);
+	if (self) {
+		pthread_setspecific(self_key, self);
+		thread_setup();
+	}
+	return self;
+}
+
+/* ---- the own loop ---- */
+
+struct loop {
+	struct pinfs *fs;
+	sem_t finished;
+	int error;
+};
+
+struct worker {
+	struct loop *loop;
+	struct pinfs_thread *th;
+	pthread_t tid;
+	bool started;
+};
+
+static void serve(struct loop *l, struct pinfs_thread *th)
+{
+	struct fuse_session *se = l->fs->se;
+
+	while (!fuse_session_exited(se)) {
+		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
+		int res;
+
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		res = fuse_session_receive_buf(se, &buf);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0) {
+			if (res < 0) {
+				l->error = res;
+				fuse_session_exit(se);
+			}
+			break;
+		}
+		fuse_session_process_buf(se, &buf);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	sigset_t set;
+
+	/* Signals go to the main thread, which ends the session. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	self = w->th;
+	thread_setup();
+	serve(w->loop, w->th);
+	sem_post(&w->loop->finished);
+	return NULL;
+}
+
+int loop_run(struct pinfs *fs, unsigned int nthreads)
+{
+	struct loop l = {.fs = fs};
+	struct worker *workers;
+	int ret = 0;
+
+	if (nthreads == 0)
+		nthreads = 1;
+	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES));
+	workers = calloc(nthreads, sizeof(*workers));
+	if (!workers)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < nthreads; i++) {
+		workers[i].loop = &l;
+		workers[i].th = thread_new(true);
+		if (!workers[i].th) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+
+	if (nthreads == 1) {
+		self = workers[0].th;
+		thread_setup();
+		serve(&l, workers[0].th);
+		self = NULL;
+		goto out;
+	}
+
+	sem_init(&l.finished, 0, 0);
+	for (unsigned int i = 0; i < nthreads; i++) {
+		int err = pthread_create(&workers[i].tid, NULL, worker_main, &workers[i]);
+
+		if (err) {
+			fprintf(stderr, "pinfs: cannot start worker %u: %s\n", i, strerror(err));
+			fuse_session_exit(fs->se);
+			ret = -err;
+			break;
+		}
+		workers[i].started = true;
+	}
+	/* sem_wait() returns early on signals; the handler ends the session. */
+	while (!fuse_session_exited(fs->se)) {
+		if (sem_wait(&l.finished) == 0)
+			break;
+	}
+	for (unsigned int i = 0; i < nthreads; i++)
+		if (workers[i].started)
+			pthread_cancel(workers[i].tid);
+	for (unsigned int i = 0; i < nthreads; i++)
+		if (workers[i].started)
+			pthread_join(workers[i].tid, NULL);
+	sem_destroy(&l.finished);
+out:
+	for (unsigned int i = 0; i < nthreads; i++)
+		thread_free(workers[i].th);
+	free(workers);
+	pool_destroy();
+	if (!ret)
+		ret = l.error;
+	return ret;
+}
+
+int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	pool_init((size_t)max_threads * PINFS_IO_PAGES);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, 1);
+	fuse_loop_cfg_set_max_threads(cfg, max_threads);
+	fuse_loop_cfg_set_idle_threads(cfg, max_threads);
+	ret = fuse_session_loop_mt(fs->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	/* libfuse's threads are gone; their buffers went back via the key destructor. */
+	pool_destroy();
+	return ret < 0 ? ret : ret > 0 ? -EIO : 0;
+}

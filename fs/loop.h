@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Worker threads and their buffers.
+ *
+ * The own loop (default): a fixed pool of workers, each owning a receive buffer
+ * and a reply buffer carved from one libpinit arena (page-aligned,
+ * MADV_DONTFORK, populated up front: no per-request allocation). Each worker
+ * calls fuse_session_receive_buf() with buf.mem placed PAGE_SIZE - 80 bytes
+ * into its receive run, so the payload of a FUSE_WRITE (after fuse_in_header
+ * and fuse_write_in, 80 bytes) starts on a page boundary; libfuse 3.14's own
+ * loop puts it 80 bytes into a malloc()ed buffer. Then
+ * fuse_session_process_buf() runs the handler in the same thread.
+ *
+ * Enough workers stay free for page faults taken during I/O: a read whose
+ * buffer is an mmap of the same file on the mount needs a second FUSE_READ to
+ * fault the buffer in while the first request is in progress (spec §5
+ * scenario 11, xfstests generic/647). Requests that can wait without bound
+ * (blocking locks) are handed to their own threads (ops_lock.c).
+ *
+ * With clone_fd, libfuse's fuse_session_loop_mt() runs instead; its threads get
+ * a reply buffer on first use.
+ */
+#ifndef PINFS_LOOP_H
+#define PINFS_LOOP_H
+
+#include <stddef.h>
+
+#include "pinfs.h"
+
+struct page;
+
+/* Per-thread context of every thread that runs handlers. */
+struct pinfs_thread {
+	unsigned int index;
+	/* reply buffer: READ data, directory listings, xattr values */
+	char *io_buf;
+	size_t io_size;
+	struct page *io_pages; /* arena descriptor of io_buf, NULL if plain memory */
+	/* receive buffer (own loop only) */
+	char *rx_mem; /* where fuse_in_header goes */
+	size_t rx_size;
+	struct page *rx_pages;
+	size_t rx_npages;
+	size_t io_npages;
+};
+
+/*
+ * The calling thread's context, created on first use for threads the daemon
+ * did not start (libfuse's clone_fd loop). NULL only if memory is exhausted.
+ */
+struct pinfs_thread *pinfs_thread_self(void);
+
+/*
+ * Serve requests until the session exits: @nthreads workers (1: the calling
+ * thread alone, for -s). Returns 0 or -errno.
+ */
+int loop_run(struct pinfs *fs, unsigned int nthreads);
+
+/* Serve with libfuse's multi-threaded loop and clone_fd. Returns 0 or -errno. */
+int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads);
+
+/* Bytes between the start of a request and a FUSE_WRITE payload. */
+#define PINFS_WRITE_HEADER_SIZE 80
+
+/* Pages of a reply buffer: the largest READ (max_pages = 256) plus one. */
+#define PINFS_IO_PAGES 257
+/* Pages of a receive buffer: libfuse reads up to 256 pages + 4 KiB, plus slack. */
+#define PINFS_RX_PAGES 259
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pinfs: arguments, mount, daemonize, serve, unmount.
+ *
+ * Order matters: everything that can fail because of the user's input is
+ * checked before anything is mounted; the mount comes before daemonizing (so
+ * mount errors reach the caller's exit status, as mount(8) needs); the worker
+ * threads and their MADV_DONTFORK buffers come after it (fork would drop them).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "engine.h"
+#include "inode.h"
+#include "loop.h"
+#include "mount_helper.h"
+#include "options.h"
+#include "pinfs.h"
+
+/* Forgotten records kept for export handles (about 200 bytes each). */
+#define GHOST_MAX 131072
+
+static unsigned int default_fd_cache(void)
+{
+	struct rlimit rl;
+	rlim_t n = 4096;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < n)
+		n = rl.rlim_cur / 4;
+	if (n < PINFS_FD_CACHE_MIN)
+		n = PINFS_FD_CACHE_MIN;
+	return (unsigned int)n;
+}
+
+/* Does the backing filesystem of @fd (O_PATH) know POSIX ACLs? */
+static bool backing_has_acl(int fd)
+{
+	char path[32];
+
+	proc_fd_path(path, sizeof(path), fd);
+	return getxattr(path, "system.posix_acl_access", NULL, 0) >= 0 || errno == ENODATA;
+}
+
+/* The mountpoint lies inside SOURCE: remember the directory underneath it. */
+static int setup_shadow(struct pinfs *fs)
+{
+	const struct pinfs_options *o = fs->opts;
+	size_t slen = strlen(o->source_real);
+	char *copy, *parent;
+	struct stat st;
+
+	fs->shadow_fd = -1;
+	if (strncmp(o->mountpoint_real, o->source_real, slen) ||
+	    (o->mountpoint_real[slen] != '/' && strcmp(o->source_real, "/")))
+		return 0;
+	fs->shadow_fd = open(o->mountpoint_real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fs->shadow_fd < 0)
+		return -errno;
+	copy = strdup(o->mountpoint_real);
+	if (!copy)
+		return -ENOMEM;
+	fs->shadow_name = strdup(basename(copy));
+	strcpy(copy, o->mountpoint_real);
+	parent = dirname(copy);
+	if (stat(parent, &st)) {
+		free(copy);
+		return -errno;
+	}
+	fs->shadow_dev = st.st_dev;
+	fs->shadow_ino = st.st_ino;
+	free(copy);
+	return fs->shadow_name ? 0 : -ENOMEM;
+}
+
+static int setup_backing(struct pinfs *fs)
+{
+	struct inode_table_config cfg = {
+		.fd_cache = fs->opts->fd_cache ? fs->opts->fd_cache : default_fd_cache(),
+		.ghost_max = GHOST_MAX,
+		.stats = &fs->stats,
+	};
+	const char *src = fs->opts->source_real;
+	int err;
+
+	fs->is_root = geteuid() == 0;
+	cfg.use_handles = fs->is_root;
+	cfg.root_fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.root_fd < 0)
+		goto fail_errno;
+	cfg.root_mount_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.root_mount_fd < 0) {
+		close(cfg.root_fd);
+		goto fail_errno;
+	}
+	fs->posix_acl = backing_has_acl(cfg.root_fd);
+	fs->itab = inode_table_create(&cfg);
+	if (!fs->itab)
+		goto fail_errno;
+	fs->export_support = inode_table_has_handles(fs->itab);
+	err = setup_shadow(fs);
+	if (err) {
+		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", fs->opts->mountpoint,
+			strerror(-err));
+		return err;
+	}
+	return 0;
+fail_errno:
+	err = -errno;
+	fprintf(stderr, "pinfs: source '%s': %s\n", fs->opts->source, strerror(errno));
+	return err;
+}
+
+static uint64_t mount_epoch(void)
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	return v;
+}
+
+static int run(struct pinfs_options *o, const char *argv0)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_lowlevel_ops ops = {0};
+	struct pinfs fs = {.opts = o, .shadow_fd = -1};
+	unsigned int nthreads;
+	int ret = 1, err;
+
+	if (setup_backing(&fs))
+		goto out;
+	fs.engine = &engine_buffered;
+	fs.remote_locks = o->locks == LOCKS_BACKING;
+	fs.generation = mount_epoch();
+
+	ops_session_fill(&ops);
+	ops_entry_fill(&ops);
+	ops_dir_fill(&ops);
+	ops_xattr_fill(&ops);
+	ops_file_fill(&ops);
+	ops_data_fill(&ops);
+	if (fs.remote_locks)
+		ops_lock_fill(&ops);
+
+	if (options_fuse_args(o, argv0, &args)) {
+		fprintf(stderr, "pinfs: out of memory\n");
+		goto out;
+	}
+	fs.se = fuse_session_new(&args, &ops, sizeof(ops), &fs);
+	if (!fs.se) {
+		fprintf(stderr, "pinfs: cannot create the FUSE session\n");
+		goto out;
+	}
+	if (fuse_set_signal_handlers(fs.se)) {
+		fprintf(stderr, "pinfs: cannot install signal handlers\n");
+		goto out_session;
+	}
+	if (fuse_session_mount(fs.se, o->mountpoint_real)) {
+		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
+		goto out_signals;
+	}
+	if (fuse_daemonize(o->foreground)) {
+		fprintf(stderr, "pinfs: cannot daemonize\n");
+		goto out_unmount;
+	}
+	creds_global_init();
+
+	if (o->clone_fd) {
+		nthreads = o->max_threads ? o->max_threads : options_default_threads();
+		err = loop_run_libfuse(&fs, nthreads);
+	} else {
+		nthreads = o->singlethread  ? 1
+			   : o->max_threads ? o->max_threads
+					    : options_default_threads();
+		err = loop_run(&fs, nthreads);
+	}
+	ret = err ? 1 : 0;
+	if (err)
+		fprintf(stderr, "pinfs: %s\n", strerror(-err));
+	if (o->foreground)
+		opstats_print(&fs.stats, stderr);
+out_unmount:
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out:
+	fuse_opt_free_args(&args);
+	inode_table_destroy(fs.itab);
+	if (fs.shadow_fd >= 0)
+		close(fs.shadow_fd);
+	free(fs.shadow_name);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct pinfs_options o;
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	int ret;
+
+	options_init(&o);
+	if (options_parse(&o, argc, argv)) {
+		ret = 1;
+		goto out;
+	}
+	if (o.show_help) {
+		options_print_help(stdout, prog);
+		ret = 0;
+		goto out;
+	}
+	if (o.show_version) {
+		options_print_version(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (options_validate(&o)) {
+		ret = 1;
+		goto out;
+	}
+	if (o.remount) {
+		ret = mount_helper_remount(&o) ? 1 : 0;
+		goto out;
+	}
+	if (o.fake) {
+		ret = 0;
+		goto out;
+	}
+	ret = run(&o, argv[0]);
+out:
+	options_free(&o);
+	return ret;
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * getlk, setlk and flock on the backing file (locks.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "inode.h"
+#include "locks.h"
+
+struct lock_owner {
+	uint64_t owner;
+	pid_t pid; /* of the last lock request: reported by getlk */
+	int fd; /* backing descriptor holding this owner's OFD locks */
+	struct pinfs_file *file; /* the open file it was created through */
+	unsigned int refs; /* waiters using fd */
+	bool dead; /* flushed or released while a waiter held it */
+	struct lock_owner *next;
+};
+
+/* Waiters sleep until any lock on the mount is released (or a back-off passes). */
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long release_generation;
+
+static void locks_released(void)
+{
+	pthread_mutex_lock(&wait_lock);
+	release_generation++;
+	pthread_cond_broadcast(&wait_cond);
+	pthread_mutex_unlock(&wait_lock);
+}
+
+/* in->lock held. */
+static struct lock_owner *owner_find(struct pinfs_inode *in, uint64_t owner)
+{
+	struct lock_owner *o;
+
+	for (o = in->lock_owners; o; o = o->next)
+		if (o->owner == owner && !o->dead)
+			return o;
+	return NULL;
+}
+
+/* A descriptor for a new owner: read-write if possible, else like the file. */
+static int owner_open(struct pinfs *fs, struct pinfs_file *f)
+{
+	int fd = inode_open(fs->itab, f->inode, O_RDWR | O_NONBLOCK | O_NOATIME);
+
+	if (fd == -EPERM)
+		fd = inode_open(fs->itab, f->inode, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		fd = inode_open(fs->itab, f->inode, (f->flags & O_ACCMODE) | O_NONBLOCK);
+	return fd;
+}
+
+/* in->lock held. */
+static int owner_get(struct pinfs *fs, struct pinfs_file *f, uint64_t owner, pid_t pid,
+		     struct lock_owner **out)
+{
+	struct pinfs_inode *in = f->inode;
+	struct lock_owner *o = owner_find(in, owner);
+	int fd;
+
+	if (o) {
+		if (pid > 0)
+			o->pid = pid;
+		*out = o;
+		return 0;
+	}
+	fd = owner_open(fs, f);
+	if (fd < 0)
+		return fd;
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		close(fd);
+		return -ENOMEM;
+	}
+	o->owner = owner;
+	o->pid = pid;
+	o->fd = fd;
+	o->file = f;
+	o->next = in->lock_owners;
+	in->lock_owners = o;
+	*out = o;
+	return 0;
+}
+
+/* Unlink and close @o, or mark it dead if a waiter uses it. in->lock held. */
+static void owner_drop(struct pinfs_inode *in, struct lock_owner *o)
+{
+	struct lock_owner **p;
+
+	if (o->refs) {
+		struct flock all = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
+
+		fcntl(o->fd, F_OFD_SETLK, &all);
+		o->dead = true;
+		return;
+	}
+	for (p = &in->lock_owners; *p; p = &(*p)->next) {
+		if (*p == o) {
+			*p = o->next;
+			break;
+		}
+	}
+	close(o->fd);
+	free(o);
+}
+
+void locks_flush(struct pinfs *fs, struct pinfs_file *f, uint64_t owner)
+{
+	struct pinfs_inode *in = f->inode;
+	struct lock_owner *o;
+
+	pthread_mutex_lock(&in->lock);
+	o = owner_find(in, owner);
+	if (o)
+		owner_drop(in, o);
+	pthread_mutex_unlock(&in->lock);
+	if (o)
+		locks_released();
+}
+
+void locks_file_release(struct pinfs *fs, struct pinfs_file *f)
+{
+	struct pinfs_inode *in = f->inode;
+	struct lock_owner *o, *next;
+
+	pthread_mutex_lock(&in->lock);
+	for (o = in->lock_owners; o; o = next) {
+		next = o->next;
+		if (o->file != f)
+			continue;
+		o->file = NULL;
+		if (!o->dead)
+			owner_drop(in, o);
+	}
+	pthread_mutex_unlock(&in->lock);
+	/* flock locks go with the file's descriptor, closed by the caller. */
+	locks_released();
+}
+
+/* ---- blocking requests ---- */
+
+enum wait_kind { WAIT_POSIX, WAIT_FLOCK };
+
+struct lock_wait {
+	struct pinfs *fs;
+	fuse_req_t req;
+	enum wait_kind kind;
+	struct pinfs_inode *inode; /* in-flight reference */
+	struct lock_owner *owner; /* WAIT_POSIX, with a reference */
+	int fd; /* WAIT_FLOCK: the file's descriptor */
+	int op; /* WAIT_FLOCK */
+	struct flock fl; /* WAIT_POSIX */
+	atomic_bool interrupted;
+};
+
+static void wait_interrupted(fuse_req_t req, void *data)
+{
+	struct lock_wait *w = data;
+
+	atomic_store(&w->interrupted, true);
+	locks_released();
+}
+
+static int try_lock(struct lock_wait *w)
+{
+	if (w->kind == WAIT_FLOCK)
+		return flock(w->fd, w->op | LOCK_NB) ? -errno : 0;
+	return fcntl(w->owner->fd, F_OFD_SETLK, &w->fl) ? -errno : 0;
+}
+
+static bool would_block(int err)
+{
+	return err == -EAGAIN || err == -EACCES || err == -EWOULDBLOCK;
+}
+
+static void *waiter_main(void *arg)
+{
+	struct lock_wait *w = arg;
+	struct pinfs *fs = w->fs;
+	long backoff_ms = 1;
+	int err;
+
+	for (;;) {
+		unsigned long gen;
+
+		pthread_mutex_lock(&wait_lock);
+		gen = release_generation;
+		pthread_mutex_unlock(&wait_lock);
+		err = try_lock(w);
+		if (!would_block(err))
+			break;
+		if (atomic_load(&w->interrupted)) {
+			err = -EINTR;
+			break;
+		}
+		pthread_mutex_lock(&wait_lock);
+		if (gen == release_generation && !atomic_load(&w->interrupted)) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += backoff_ms * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&wait_cond, &wait_lock, &until);
+		}
+		pthread_mutex_unlock(&wait_lock);
+		if (backoff_ms < 100)
+			backoff_ms *= 2;
+	}
+
+	fuse_req_interrupt_func(w->req, NULL, NULL);
+	if (w->kind == WAIT_POSIX) {
+		struct pinfs_inode *in = w->inode;
+
+		pthread_mutex_lock(&in->lock);
+		w->owner->refs--;
+		if (w->owner->dead) {
+			/* The owner closed the file while waiting: give the lock back. */
+			if (!err)
+				err = -EINTR;
+			owner_drop(in, w->owner);
+		}
+		pthread_mutex_unlock(&in->lock);
+	}
+	stats_count(&fs->stats, w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
+	fuse_reply_err(w->req, -err);
+	inode_put(fs->itab, w->inode);
+	free(w);
+	return NULL;
+}
+
+/* Hand @w to its own thread. Returns 0, or -errno with @w untouched. */
+static int wait_start(struct lock_wait *w)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	fuse_req_interrupt_func(w->req, wait_interrupted, w);
+	err = pthread_create(&tid, &attr, waiter_main, w);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		fuse_req_interrupt_func(w->req, NULL, NULL);
+		return -err;
+	}
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static struct flock ofd_lock(const struct flock *lock)
+{
+	struct flock fl = *lock;
+
+	fl.l_pid = 0; /* F_OFD_* insist */
+	return fl;
+}
+
+static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
+{
+	struct pinfs *fs = pinfs_from_req(req);
+	struct pinfs_file *f = file_of(fi);
+	struct pinfs_inode *in = f->inode;
+	struct flock fl = ofd_lock(lock);
+	struct lock_owner *o, *y;
+	int err;
+
+	pthread_mutex_lock(&in->lock);
+	err = owner_get(fs, f, fi->lock_owner, 0, &o);
+	if (!err && fcntl(o->fd, F_OFD_GETLK, &fl))
+		err = -errno;
+	if (!err && fl.l_type != F_UNLCK && fl.l_pid <= 0) {
+		/* Held through one of our owners: find which (it no longer conflicts from there). */
+		fl.l_pid = 0;
+		for (y = in->lock_owners; y; y = y->next) {
+			struct flock q = ofd_lock(lock);
+
+			if (y == o || y->dead)
+				continue;
+			if (!fcntl(y->fd, F_OFD_GETLK, &q) &&
+			    (q.l_type == F_UNLCK || q.l_start != fl.l_start ||
+			     q.l_len != fl.l_len)) {
+				fl.l_pid = y->pid;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&in->lock);
+	stats_count(&fs->stats, PINFS_OP_GETLK, err);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_lock(req, &fl);
+}
+
+static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+		     int sleep)
+{
+	struct pinfs *fs = pinfs_from_req(req);
+	struct pinfs_file *f = file_of(fi);
+	struct pinfs_inode *in = f->inode;
+	struct flock fl = ofd_lock(lock);
+	struct lock_owner *o;
+	struct lock_wait *w;
+	int err;
+
+	pthread_mutex_lock(&in->lock);
+	if (fl.l_type == F_UNLCK) {
+		o = owner_find(in, fi->lock_owner);
+		err = 0;
+		if (o && fcntl(o->fd, F_OFD_SETLK, &fl))
+			err = -errno;
+		pthread_mutex_unlock(&in->lock);
+		if (o)
+			locks_released();
+		goto reply;
+	}
+	err = owner_get(fs, f, fi->lock_owner,
+			lock->l_pid > 0 ? lock->l_pid : fuse_req_ctx(req)->pid, &o);
+	if (!err && fcntl(o->fd, F_OFD_SETLK, &fl))
+		err = -errno;
+	if (!would_block(err) || !sleep) {
+		pthread_mutex_unlock(&in->lock);
+		goto reply;
+	}
+	o->refs++;
+	pthread_mutex_unlock(&in->lock);
+
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		err = -ENOLCK;
+		goto unref;
+	}
+	w->fs = fs;
+	w->req = req;
+	w->kind = WAIT_POSIX;
+	w->inode = inode_get(fs->itab, in->nodeid);
+	w->owner = o;
+	w->fl = fl;
+	if (!w->inode) {
+		free(w);
+		err = -ESTALE;
+		goto unref;
+	}
+	err = wait_start(w);
+	if (!err)
+		return;
+	inode_put(fs->itab, w->inode);
+	free(w);
+unref:
+	pthread_mutex_lock(&in->lock);
+	o->refs--;
+	if (o->dead)
+		owner_drop(in, o);
+	pthread_mutex_unlock(&in->lock);
+reply:
+	stats_count(&fs->stats, PINFS_OP_SETLK, err);
+	fuse_reply_err(req, -err);
+}
+
+static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
+{
+	struct pinfs *fs = pinfs_from_req(req);
+	struct pinfs_file *f = file_of(fi);
+	struct lock_wait *w;
+	int err;
+
+	err = flock(f->fd, op | ((op & LOCK_UN) ? 0 : LOCK_NB)) ? -errno : 0;
+	if (op & LOCK_UN)
+		locks_released();
+	if (!would_block(err) || (op & LOCK_NB))
+		goto reply;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		err = -ENOLCK;
+		goto reply;
+	}
+	w->fs = fs;
+	w->req = req;
+	w->kind = WAIT_FLOCK;
+	w->inode = inode_get(fs->itab, f->inode->nodeid);
+	w->fd = f->fd;
+	w->op = op & ~LOCK_NB;
+	if (w->inode && !wait_start(w))
+		return;
+	if (w->inode)
+		inode_put(fs->itab, w->inode);
+	free(w);
+	err = -ENOLCK;
+reply:
+	stats_count(&fs->stats, PINFS_OP_FLOCK, err);
+	fuse_reply_err(req, -err);
+}
+
+void ops_lock_fill(struct fuse_lowlevel_ops *ops)
+{
+	ops->getlk = op_getlk;
+	ops->setlk = op_setlk;
+	ops->flock = op_flock;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command line and mount options of pinfs.
+ *
+ * Two syntaxes feed one struct: the program syntax
+ *	pinfs SOURCE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]
+ * and the mount(8) helper syntax (argv[0] "mount.fuse.pinfs" or "mount.pinfs")
+ *	mount.fuse.pinfs DEV MOUNTPOINT [-o OPTIONS] [-n] [-s] [-f] [-v] [-t TYPE]
+ * in which DEV is the fsname and also the source unless -o source=DIR is given.
+ * Every option is parsed with fuse_opt; anything unknown or malformed is an
+ * error with a one-line message (options_parse() returns -EINVAL).
+ */
+#ifndef PINFS_OPTIONS_H
+#define PINFS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <fuse_opt.h>
+
+/* FOPEN_DIRECT_IO policy (issue 4 keeps the syntax). */
+enum direct_io_mode {
+	DIRECT_IO_AUTO, /* when the application opened with O_DIRECT */
+	DIRECT_IO_ALWAYS, /* every open */
+	DIRECT_IO_NEVER, /* never; O_DIRECT opens use the kernel's generic DIO path */
+};
+
+/* Where POSIX (fcntl) and BSD (flock) locks live. */
+enum lock_mode {
+	LOCKS_BACKING, /* daemon takes them on the backing file (getlk/setlk/flock) */
+	LOCKS_KERNEL, /* the FUSE kernel module keeps them locally */
+};
+
+#define PINFS_MAX_WRITE_MIN 4096u
+#define PINFS_MAX_WRITE_MAX (1024u * 1024u)
+#define PINFS_MAX_THREADS_MAX 64u
+#define PINFS_FD_CACHE_MIN 4u
+
+struct pinfs_options {
+	/* positional / identity */
+	char *source; /* as given */
+	char *mountpoint; /* as given */
+	char *source_real; /* realpath()s, filled by options_validate() */
+	char *mountpoint_real;
+	char *fsname; /* default: helper DEV, else SOURCE */
+	char *subtype; /* default: "pinfs", none in helper mode */
+
+	/* process */
+	bool helper_mode; /* invoked as mount.fuse.pinfs */
+	bool remount; /* helper: -o remount */
+	bool fake; /* helper: -f (mount(8) --fake): validate only */
+	bool foreground;
+	bool debug;
+	bool singlethread;
+	bool clone_fd;
+	unsigned int max_threads; /* 0: default */
+	bool show_help;
+	bool show_version;
+
+	/* filesystem behaviour */
+	unsigned int max_write;
+	bool allow_other;
+	bool dev_suid; /* mount with dev,suid (mount(8) strips them) */
+	bool writeback_cache;
+	enum direct_io_mode direct_io;
+	enum lock_mode locks;
+	double timeout; /* entry and attribute timeout, seconds */
+	double negative_timeout;
+	unsigned int fd_cache; /* O_PATH descriptors kept open; 0: automatic */
+	bool read_only; /* "ro" */
+	bool noatime; /* "noatime": backing files opened with O_NOATIME */
+
+	/* mount flags passed on to libfuse (ro, nosuid, ...), as "-o a,b" */
+	char *mount_flags;
+};
+
+/* Fill @o with defaults. */
+void options_init(struct pinfs_options *o);
+
+/* Free what options_parse() and options_validate() allocated. */
+void options_free(struct pinfs_options *o);
+
+/*
+ * Parse @argc/@argv. The syntax is chosen by the basename of argv[0]. Returns 0,
+ * or -EINVAL after printing one line "pinfs: <problem>" to stderr.
+ */
+int options_parse(struct pinfs_options *o, int argc, char **argv);
+
+/*
+ * Check the parsed options against the system: SOURCE and MOUNTPOINT exist and
+ * are directories, SOURCE is not MOUNTPOINT nor inside it. Resolves the real
+ * paths. Returns 0 or -EINVAL after printing one line to stderr.
+ */
+int options_validate(struct pinfs_options *o);
+
+/*
+ * Build the argument vector for fuse_session_new(): fsname, subtype, mount
+ * flags, allow_other, default_permissions, debug. Returns 0 or -ENOMEM.
+ */
+int options_fuse_args(const struct pinfs_options *o, const char *argv0, struct fuse_args *args);
+
+/* The --help text (every option with its default) and --version. */
+void options_print_help(FILE *out, const char *progname);
+void options_print_version(FILE *out);
+
+/* Default worker count for the own loop: max(4, 2 * online CPUs). */
+unsigned int options_default_threads(void);
+
+#endif

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the mounted integration tests (tests/fs/test_*.sh), sourced, bash.
+#
+# Environment (set by tests/fs/meson.build):
+#   PINFS     the pinfs binary
+#   TESTBIN   directory of the helper programs (fsops, fsx, ...)
+#   BUILD_ROOT, SOURCE_ROOT   the meson build and source trees
+#
+# Every test: skips with 77 without root or a usable /dev/fuse, works in its own
+# temporary directory, bounds every daemon and client with timeout(1), and
+# unmounts whatever it mounted in an EXIT trap, also when it fails.
+
+set -u
+
+: "${PINFS:?PINFS must name the pinfs binary}"
+: "${TESTBIN:?TESTBIN must name the test helper directory}"
+
+pinfs_skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+pass() {
+	echo "ok   $*"
+}
+
+pinfs_require() {
+	[ "$(id -u)" = 0 ] || pinfs_skip "needs root"
+	[ -c /dev/fuse ] || pinfs_skip "no /dev/fuse"
+	{ exec 9<>/dev/fuse; } 2>/dev/null || pinfs_skip "cannot open /dev/fuse"
+	exec 9>&-
+	command -v fusermount3 >/dev/null || pinfs_skip "fusermount3 is missing"
+	command -v timeout >/dev/null || pinfs_skip "timeout is missing"
+}
+
+pinfs_require
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pinfs-fstest.XXXXXX") || exit 1
+chmod 0755 "$WORK"	# other users reach the mounts in the ownership test
+MOUNTS=()
+DAEMONS=()
+CLEANUP_HOOKS=()
+
+is_mounted() {
+	grep -q " $(realpath -m "$1") " /proc/self/mountinfo
+}
+
+pinfs_cleanup() {
+	local m p h
+	for h in "${CLEANUP_HOOKS[@]}"; do
+		eval "$h" || true
+	done
+	for m in "${MOUNTS[@]}"; do
+		if is_mounted "$m"; then
+			fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+		fi
+	done
+	for p in "${DAEMONS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap pinfs_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# Wait up to 5 s for $1 to be (or, with "gone", to stop being) a mount point.
+wait_mount() {
+	local i
+	for i in $(seq 100); do
+		if [ "${2:-}" = gone ]; then
+			is_mounted "$1" || return 0
+		else
+			is_mounted "$1" && return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# pinfs_mount SRC MNT [ARGS...]: a foreground daemon with a time bound; its
+# stderr (with the exit statistics) goes to $WORK/daemon.<n>.log, its pid to
+# $DAEMON_PID.
+pinfs_mount() {
+	local src=$1 mnt=$2
+	shift 2
+	DAEMON_LOG=$WORK/daemon.${#DAEMONS[@]}.log
+	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "$PINFS" "$src" "$mnt" -f "$@" \
+		2>"$DAEMON_LOG" &
+	DAEMON_PID=$!
+	DAEMONS+=("$DAEMON_PID")
+	MOUNTS+=("$mnt")
+	if ! wait_mount "$mnt"; then
+		cat "$DAEMON_LOG"
+		fail "pinfs did not mount $mnt ($*)"
+	fi
+}
+
+# pinfs_umount MNT: unmount and wait for the daemon; returns its exit status.
+pinfs_umount() {
+	local mnt=$1 pid=${DAEMON_PID:-}
+	fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" || fail "cannot unmount $mnt"
+	if [ -n "$pid" ]; then
+		wait "$pid"
+		return $?
+	fi
+}
+
+# A fresh directory under $WORK.
+newdir() {
+	mkdir -p "$WORK/$1"
+	echo "$WORK/$1"
+}
