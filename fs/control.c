@@ -84,11 +84,14 @@ int control_stats_json(char *buf, size_t len)
 
 	ledger_stats(&st);
 	hold_counts(&armed, &held);
+	/* Long-term pins (io_uring registrations) are held for the mount's life. */
 	put(&o, "{\"ok\":true,\"pins\":{\"acquired\":%lu,\"released\":%lu,\"outstanding\":%ld,"
-		"\"get_acquired\":%lu,\"get_released\":%lu,\"listed\":%lu,\"dirtied\":%lu,"
-		"\"has_pinned\":%s},",
+		"\"longterm_held\":%ld,\"get_acquired\":%lu,\"get_released\":%lu,\"listed\":%lu,"
+		"\"dirtied\":%lu,\"has_pinned\":%s},",
 	    (unsigned long)st.pin_acquired, (unsigned long)st.pin_released,
-	    (long)(st.pin_acquired - st.pin_released), (unsigned long)st.get_acquired,
+	    (long)((st.pin_acquired - st.pin_released) -
+		   (st.longterm_acquired - st.longterm_released)),
+	    (long)(st.longterm_acquired - st.longterm_released), (unsigned long)st.get_acquired,
 	    (unsigned long)st.get_released, (unsigned long)st.listed, (unsigned long)st.dirtied,
 	    mm_has_pinned() ? "true" : "false");
 	put(&o, "\"violations\":{");

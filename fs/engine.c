@@ -8,7 +8,8 @@
 #include "engine.h"
 
 static const struct pinfs_engine *const engines[] = {
-	&engine_buffered,
+	&engine_sync,
+	&engine_uring,
 };
 
 const struct pinfs_engine *engine_find(const char *name)

@@ -18,11 +18,13 @@
 #include <pinit/uio.h>
 
 #include "pinfs.h"
+#include "stats.h"
 
 struct pinfs_file;
 
 struct pinfs_engine {
 	const char *name;
+	enum stats_engine kind;
 
 	/* Optional: per-open setup and teardown (engine_data). Return 0 or -errno. */
 	int (*open)(struct pinfs *fs, struct pinfs_file *f);
@@ -31,7 +33,9 @@ struct pinfs_engine {
 	/*
 	 * Read up to iov_iter_count(@to) bytes at @pos into @to. Returns the
 	 * bytes read (fewer only at end of file), advancing @to by them, or
-	 * -errno if nothing was read.
+	 * -errno if nothing was read. The pages of a DEST BVEC belong wholly to
+	 * the request: the engine may also write the parts of its first and last
+	 * page outside the iterator (the slack an O_DIRECT read's alignment needs).
 	 */
 	ssize_t (*read_iter)(struct pinfs_file *f, struct iov_iter *to, off_t pos);
 
@@ -40,10 +44,14 @@ struct pinfs_engine {
 	 * by them, or -errno if nothing was written.
 	 */
 	ssize_t (*write_iter)(struct pinfs_file *f, struct iov_iter *from, off_t pos);
+
+	/* Optional: release the calling worker thread's engine state before it exits. */
+	void (*thread_exit)(void);
 };
 
-/* Plain pread/pwrite (preadv/pwritev over the iterator's segments). */
-extern const struct pinfs_engine engine_buffered;
+/* pread/pwrite (engine_sync.c) and io_uring (engine_uring.c), both on datapath.c. */
+extern const struct pinfs_engine engine_sync;
+extern const struct pinfs_engine engine_uring;
 
 /* The engine called @name, or NULL. */
 const struct pinfs_engine *engine_find(const char *name);

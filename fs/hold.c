@@ -40,7 +40,8 @@ static atomic_uint armed;	/* length of @holds, read without the lock */
 static int next_id = 1;
 
 static unsigned int nr_workers;
-static unsigned int gate_parked;
+static unsigned int gate_parked;	/* workers parked at the receive gate */
+static unsigned int hold_parked;	/* requests (and so workers) parked at data/reply holds */
 static atomic_bool gate_closed;
 static int gate_efd = -1;
 static struct hold *gate_hold;	/* the receive hold that closed the gate */
@@ -172,12 +173,15 @@ void hold_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off,
 			h->recorded[h->caught] = (struct held_request){ op, ino, off, len };
 		h->caught++;
 		h->parked++;
+		hold_parked++;
 		pthread_cond_broadcast(&changed);
 		while (!h->released)
 			if (pthread_cond_timedwait(&changed, &lock, &h->deadline) == ETIMEDOUT &&
 			    !h->released)
 				release_locked(h);
 		h->parked--;
+		hold_parked--;
+		pthread_cond_broadcast(&changed);
 		free_if_unused(h);
 	}
 	pthread_mutex_unlock(&lock);
@@ -222,7 +226,11 @@ void hold_gate_enter(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Close the gate for @h and wait until every worker is parked. Called locked. */
+/*
+ * Close the gate for @h and wait until no worker can read /dev/fuse: each is
+ * parked at the gate or holding a request parked at a data or reply hold.
+ * Called locked.
+ */
 static int close_gate(struct hold *h)
 {
 	struct timespec limit = deadline_after(GATE_ARM_TIMEOUT_MS);
@@ -236,7 +244,7 @@ static int close_gate(struct hold *h)
 	atomic_store(&gate_closed, true);
 	if (write(gate_efd, &one, sizeof(one)) < 0)
 		return -errno;
-	while (gate_parked < nr_workers && gate_hold == h)
+	while (gate_parked + hold_parked < nr_workers && gate_hold == h)
 		if (pthread_cond_timedwait(&changed, &lock, &limit) == ETIMEDOUT)
 			return -ETIMEDOUT;
 	return 0;

@@ -262,6 +262,7 @@ static void record_free(struct record *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	pthread_mutex_destroy(&r->pub.lock);
+	range_lock_destroy(&r->pub.writes);
 	free(r->fh);
 	free(r);
 }
@@ -324,6 +325,7 @@ static struct record *record_new(const struct stat *st, int fd, int mount_fd,
 	r->pub.ino = st->st_ino;
 	r->pub.type = st->st_mode & S_IFMT;
 	pthread_mutex_init(&r->pub.lock, NULL);
+	range_lock_init(&r->pub.writes);
 	r->fd = fd;
 	r->mount_fd = fh ? mount_fd : -1;
 	r->fh = fh;

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include "pinfs.h"
+#include "range_lock.h"
 
 struct lock_owner;
 
@@ -38,6 +39,7 @@ struct pinfs_inode {
 	mode_t type; /* constant: S_IFMT bits */
 
 	atomic_bool caps_absent; /* "security.capability" known absent (ops_xattr.c) */
+	struct range_lock writes; /* overlapping writes exclude each other (datapath.c) */
 
 	pthread_mutex_t lock; /* protects the fields below */
 	struct lock_owner *lock_owners; /* backing lock descriptors (ops_lock.c) */

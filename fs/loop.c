@@ -11,10 +11,18 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <pinit/arena.h>
 
 #include "creds.h"
+#include "datapath.h"
+#include "engine.h"
+#include "hold.h"
 #include "loop.h"
+#include "unsafe.h"
 
 /*
  * All thread buffers come from one arena (libpinit allows few arenas per
@@ -34,7 +42,8 @@ static int pool_init(size_t npages)
 {
 	if (pool.arena)
 		return 0;
-	pool.arena = arena_create(npages, 0);
+	pool.arena = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
+	datapath_set_arena(pool.arena);
 	if (!pool.arena) {
 		fprintf(stderr, "pinfs: cannot map %zu buffer pages: %s; using plain memory\n",
 			npages, strerror(errno));
@@ -45,6 +54,7 @@ static int pool_init(size_t npages)
 
 static void pool_destroy(void)
 {
+	datapath_set_arena(NULL);
 	if (pool.arena) {
 		arena_destroy(pool.arena);
 		pool.arena = NULL;
@@ -81,6 +91,10 @@ static void thread_free(struct pinfs_thread *th)
 {
 	if (!th)
 		return;
+	if (th->pipe.fd[0] >= 0) {
+		close(th->pipe.fd[0]);
+		close(th->pipe.fd[1]);
+	}
 	buffer_put(th->io_buf, th->io_npages, th->io_pages);
 	if (th->rx_mem)
 		buffer_put(th->rx_mem - (PAGE_SIZE - PINFS_WRITE_HEADER_SIZE), th->rx_npages,
@@ -96,6 +110,7 @@ static struct pinfs_thread *thread_new(bool with_rx)
 	if (!th)
 		return NULL;
 	th->index = atomic_fetch_add(&next_index, 1);
+	th->pipe.fd[0] = th->pipe.fd[1] = -1;
 	th->io_npages = PINFS_IO_PAGES;
 	th->io_buf = buffer_get(th->io_npages, &th->io_pages);
 	if (!th->io_buf)
@@ -120,13 +135,33 @@ fail:
 static void thread_setup(void)
 {
 	int err = creds_thread_init();
+	sigset_t faults;
 
+	/*
+	 * Workers block every signal (libfuse's clone_fd threads too), but a
+	 * blocked SIGSEGV or SIGBUS raised by a fault kills the process
+	 * instead of reaching libpinit's fault trap: the check-mode report of
+	 * a write to a source-pinned page, and pinit_try()'s -EFAULT.
+	 */
+	sigemptyset(&faults);
+	sigaddset(&faults, SIGSEGV);
+	sigaddset(&faults, SIGBUS);
+	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	if (err)
 		fprintf(stderr, "pinfs: no per-thread umask (unshare: %s)\n", strerror(-err));
 }
 
+static const struct pinfs_engine *thread_engine;	/* its thread_exit() runs as workers end */
+
+static void thread_teardown(void)
+{
+	if (thread_engine && thread_engine->thread_exit)
+		thread_engine->thread_exit();
+}
+
 static void foreign_thread_exit(void *arg)
 {
+	thread_teardown();
 	thread_free(arg);
 }
 
@@ -163,14 +198,35 @@ struct worker {
 	bool started;
 };
 
+/*
+ * Wait until a request may be read: past the receive gate, and /dev/fuse
+ * readable. False if the gate is closing (the caller goes round again).
+ */
+static bool wait_for_request(int fuse_fd)
+{
+	struct pollfd pfd[2] = { { fuse_fd, POLLIN, 0 }, { hold_gate_fd(), POLLIN, 0 } };
+
+	int n;
+
+	hold_gate_enter();
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	n = poll(pfd, 2, -1);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	return n > 0 && !(pfd[1].revents & POLLIN);
+}
+
 static void serve(struct loop *l, struct pinfs_thread *th)
 {
 	struct fuse_session *se = l->fs->se;
+	bool gated = l->fs->opts->control != NULL;
+	int fuse_fd = fuse_session_fd(se);
 
 	while (!fuse_session_exited(se)) {
 		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
 		int res;
 
+		if (gated && !wait_for_request(fuse_fd))
+			continue;
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		res = fuse_session_receive_buf(se, &buf);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -187,6 +243,12 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 	}
 }
 
+/* Runs when a worker ends, also when it is cancelled in a receive. */
+static void worker_cleanup(void *arg)
+{
+	thread_teardown();
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -198,7 +260,9 @@ static void *worker_main(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	self = w->th;
 	thread_setup();
+	pthread_cleanup_push(worker_cleanup, w->th);
 	serve(w->loop, w->th);
+	pthread_cleanup_pop(1);
 	sem_post(&w->loop->finished);
 	return NULL;
 }
@@ -211,7 +275,15 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 
 	if (nthreads == 0)
 		nthreads = 1;
-	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES));
+	thread_engine = fs->engine;
+	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES));
+	if (fs->opts->control) {
+		int fd = fuse_session_fd(fs->se);
+
+		/* Gated workers poll, then read without blocking (see loop.h). */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		hold_set_workers(nthreads);
+	}
 	workers = calloc(nthreads, sizeof(*workers));
 	if (!workers)
 		return -ENOMEM;
@@ -228,6 +300,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		self = workers[0].th;
 		thread_setup();
 		serve(&l, workers[0].th);
+		thread_teardown();
 		self = NULL;
 		goto out;
 	}
@@ -249,6 +322,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		if (sem_wait(&l.finished) == 0)
 			break;
 	}
+	hold_release(0);	/* a parked worker must not outlive the session */
 	for (unsigned int i = 0; i < nthreads; i++)
 		if (workers[i].started)
 			pthread_cancel(workers[i].tid);
@@ -271,7 +345,8 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	struct fuse_loop_config *cfg;
 	int ret;
 
-	pool_init((size_t)max_threads * PINFS_IO_PAGES);
+	thread_engine = fs->engine;
+	pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES));
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -ENOMEM;

@@ -19,6 +19,10 @@
  *
  * With clone_fd, libfuse's fuse_session_loop_mt() runs instead; its threads get
  * a reply buffer on first use.
+ *
+ * With a control socket, workers poll /dev/fuse (non-blocking) together with
+ * the receive gate's eventfd, so that a receive hold (docs/control.md) can
+ * stop every worker before its next read; without one they block in read.
  */
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
@@ -28,6 +32,12 @@
 #include "pinfs.h"
 
 struct page;
+
+/* A thread's pipe for splice and vmsplice replies, made on first use. */
+struct thread_pipe {
+	int fd[2];	/* -1 until made */
+	size_t size;	/* capacity in bytes */
+};
 
 /* Per-thread context of every thread that runs handlers. */
 struct pinfs_thread {
@@ -42,6 +52,7 @@ struct pinfs_thread {
 	struct page *rx_pages;
 	size_t rx_npages;
 	size_t io_npages;
+	struct thread_pipe pipe;
 };
 
 /*
@@ -66,5 +77,9 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads);
 #define PINFS_IO_PAGES 257
 /* Pages of a receive buffer: libfuse reads up to 256 pages + 4 KiB, plus slack. */
 #define PINFS_RX_PAGES 259
+/* Arena pages per worker for in-flight READ replies and write bounces. */
+#define PINFS_SPARE_PAGES (2 * 260)
+/* The size a thread pipe asks for (pipe-max-size may cap it). */
+#define PINFS_PIPE_BYTES (1024 * 1024)
 
 #endif

@@ -20,13 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pinit/ledger.h>
+
+#include "control.h"
 #include "creds.h"
 #include "engine.h"
+#include "init_ext.h"
 #include "inode.h"
 #include "loop.h"
 #include "mount_helper.h"
 #include "options.h"
 #include "pinfs.h"
+#include "unsafe.h"
 
 /* Forgotten records kept for export handles (about 200 bytes each). */
 #define GHOST_MAX 131072
@@ -140,7 +145,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 
 	if (setup_backing(&fs))
 		goto out;
-	fs.engine = &engine_buffered;
+	fs.engine = engine_find(o->engine);
 	fs.remote_locks = o->locks == LOCKS_BACKING;
 	fs.generation = mount_epoch();
 
@@ -170,11 +175,27 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
 		goto out_signals;
 	}
+	err = init_ext_install(fs.se);
+	if (err)
+		fprintf(stderr, "pinfs: cannot hook the INIT reply (%s): MAP_SHARED mmap of "
+				"FOPEN_DIRECT_IO files will fail\n", strerror(-err));
 	if (fuse_daemonize(o->foreground)) {
 		fprintf(stderr, "pinfs: cannot daemonize\n");
 		goto out_unmount;
 	}
 	creds_global_init();
+	unsafe_set(o->unsafe);
+	ledger_set_mode((enum pin_check)o->pin_check);
+	if (o->pin_check != PIN_CHECK_OFF)
+		ledger_install_atfork_check();
+	if (o->control) {
+		err = control_start(o->control);
+		if (err) {
+			fprintf(stderr, "pinfs: control socket '%s': %s\n", o->control,
+				strerror(-err));
+			goto out_unmount;
+		}
+	}
 
 	if (o->clone_fd) {
 		nthreads = o->max_threads ? o->max_threads : options_default_threads();
@@ -188,6 +209,10 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ret = err ? 1 : 0;
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
+	control_stop();
+	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
+	if (ledger_check_leaks())
+		ret = 1;
 	if (o->foreground)
 		opstats_print(&fs.stats, stderr);
 out_unmount:

@@ -2,18 +2,203 @@
 /*
  * READ and WRITE: every byte moves through a libpinit iterator.
  *
- * READ builds an ITER_DEST iterator over the thread's reply buffer (arena
- * pages as one BVEC segment, or plain memory as UBUF), lets the engine fill
- * it, and replies from that buffer; the buffer is reused only after the reply
- * call has returned. WRITE builds an ITER_SOURCE iterator over the payload
- * libfuse received (UBUF over memory, or PIPE in splice mode) and lets the
- * engine drain it. The engine is the only place that touches the backing file.
+ * READ: the request gets its own run of arena pages, placed so that the data
+ * starts at pos % PAGE_SIZE (as in a page cache), which lets an O_DIRECT read
+ * of the aligned span land in place. The engine fills an ITER_DEST BVEC over
+ * them; the reply is sent from them, and they go back to the arena only after
+ * the reply call returned. In splice mode the engine fills a DEST PIPE
+ * iterator from the backing file instead, and the reply is spliced from it.
+ *
+ * WRITE: the engine drains an ITER_SOURCE iterator over the payload libfuse
+ * received (UBUF over the worker's page-aligned receive buffer, or PIPE in
+ * splice mode). The reply is sent only after the backing write completed.
+ *
+ * The hold points of the control socket (spec §7 H-1) sit between the steps:
+ * HOLD_DATA before the engine touches the data, HOLD_REPLY before the reply.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <pinit/arena.h>
+#include <pinit/gup.h>
+
+#include "datapath.h"
 #include "engine.h"
 #include "file.h"
+#include "hold.h"
+#include "inode.h"
 #include "loop.h"
+#include "unsafe.h"
+
+/* Pages of a READ reply: the data placed at @pos % PAGE_SIZE. */
+static size_t read_pages(off_t pos, size_t size)
+{
+	return DIV_ROUND_UP((size_t)(pos % PAGE_SIZE) + size, PAGE_SIZE);
+}
+
+/*
+ * Send @n bytes at @data. While libfuse's writev() runs, the kernel copies out
+ * of these pages holding FOLL_GET references (fuse_copy_fill(), spec §3.4);
+ * the ledger records the same references around the call.
+ */
+static int reply_from_pages(fuse_req_t req, char *data, size_t n)
+{
+	struct page *refs[PINFS_IO_PAGES];
+	long got = 0;
+	int ret;
+
+	if (n) {
+		unsigned long first = (uintptr_t)data & PAGE_MASK;
+		int npages = DIV_ROUND_UP((uintptr_t)data + n - first, PAGE_SIZE);
+
+		got = get_user_pages_fast(first, npages, 0, refs);
+	}
+	ret = fuse_reply_buf(req, data, n);
+	for (long k = 0; k < got; k++)
+		put_page(refs[k]);
+	return ret;
+}
+
+/* The calling thread's pipe for splice and vmsplice replies; NULL if none can be made. */
+static struct thread_pipe *thread_pipe(struct pinfs_thread *th)
+{
+	struct thread_pipe *p = &th->pipe;
+
+	if (p->fd[0] >= 0)
+		return p;
+	if (pipe2(p->fd, O_CLOEXEC)) {
+		p->fd[0] = p->fd[1] = -1;
+		return NULL;
+	}
+	/* As large as allowed (pipe-max-size), so a whole reply fits. */
+	fcntl(p->fd[0], F_SETPIPE_SZ, PINFS_PIPE_BYTES);
+	p->size = fcntl(p->fd[0], F_GETPIPE_SZ);
+	return p;
+}
+
+/* Empty the pipe after a failed reply, so the next request starts clean. */
+static void drain(struct thread_pipe *p)
+{
+	char scratch[PAGE_SIZE];
+
+	fcntl(p->fd[0], F_SETFL, O_NONBLOCK);
+	while (read(p->fd[0], scratch, sizeof(scratch)) > 0)
+		;
+	fcntl(p->fd[0], F_SETFL, 0);
+}
+
+static int reply_from_pipe(fuse_req_t req, struct thread_pipe *p, size_t n)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(n);
+	int ret;
+
+	bv.buf[0].flags = FUSE_BUF_IS_FD;
+	bv.buf[0].fd = p->fd[0];
+	ret = fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+	drain(p);
+	return ret;
+}
+
+/*
+ * vmsplice() the reply into the thread's pipe and splice it on (spec §4).
+ * While the data sits in the pipe the pages are pinned as a source, as a
+ * vmsplice that took FOLL_PIN would (Hildenbrand, Jan 2023): with pin_check
+ * on they are read-only, so reusing them before the pipe drains (V-1) is
+ * caught instead of corrupting the reply. They are unpinned once the reply
+ * call returned, which is when the pipe is drained.
+ */
+static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, size_t n)
+{
+	struct thread_pipe *p = thread_pipe(th);
+	struct page *pins[PINFS_IO_PAGES];
+	struct iovec iov = { data, n };
+	long npins = 0;
+	int ret;
+
+	if (!p || !n || n > p->size)
+		return reply_from_pages(req, data, n);
+	npins = pin_user_pages_fast((uintptr_t)data & PAGE_MASK,
+				    DIV_ROUND_UP((uintptr_t)data + n - ((uintptr_t)data & PAGE_MASK),
+						 PAGE_SIZE),
+				    0, pins);
+	while (iov.iov_len) {
+		ssize_t r = vmsplice(p->fd[1], &iov, 1, 0);
+
+		if (r <= 0) {
+			drain(p);
+			if (npins > 0)
+				unpin_user_pages(pins, npins);
+			return reply_from_pages(req, data, n);
+		}
+		iov.iov_base = (char *)iov.iov_base + r;
+		iov.iov_len -= r;
+	}
+	if (unsafe_active(UNSAFE_VMSPLICE_REUSE))
+		memset(data, 0xa5, n);	/* the buffer "reused" before the pipe drained */
+	ret = reply_from_pipe(req, p, n);
+	if (npins > 0)
+		unpin_user_pages(pins, npins);
+	return ret;
+}
+
+static void read_spliced(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
+			 struct thread_pipe *p, size_t size, off_t off)
+{
+	struct iov_iter to;
+	ssize_t n;
+
+	iov_iter_pipe(&to, ITER_DEST, p->fd[1], size);
+	n = f->engine->read_iter(f, &to, off);
+	hold_check(HOLD_REPLY, HOLD_OP_READ, f->inode->ino, off, size);
+	if (n < 0) {
+		drain(p);
+		stats_count(&fs->stats, PINFS_OP_READ, (int)n);
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	stats_count(&fs->stats, PINFS_OP_READ, 0);
+	stats_add(&fs->stats.bytes_read, (uint64_t)n);
+	reply_from_pipe(req, p, n);
+}
+
+static void read_into_pages(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
+			    struct pinfs_thread *th, size_t size, off_t off)
+{
+	size_t npages = read_pages(off, size);
+	struct arena *a = datapath_arena();
+	struct page *pages = a ? arena_alloc(a, npages) : NULL;
+	bool own = pages != NULL;
+	struct bio_vec bv;
+	struct iov_iter to;
+	ssize_t n;
+
+	if (!own)
+		pages = th->io_pages;	/* arena exhausted: the thread's own buffer */
+	if (own && unsafe_active(UNSAFE_EARLY_RELEASE)) {
+		arena_free(a, pages, npages);	/* back in the arena before the read */
+		own = false;
+	}
+	bv = (struct bio_vec){ pages, (unsigned int)size, (unsigned int)(off % PAGE_SIZE) };
+	iov_iter_bvec(&to, ITER_DEST, &bv, 1, size);
+	n = f->engine->read_iter(f, &to, off);
+	hold_check(HOLD_REPLY, HOLD_OP_READ, f->inode->ino, off, size);
+	stats_count(&fs->stats, PINFS_OP_READ, n < 0 ? (int)n : 0);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+	} else {
+		char *data = (char *)page_address(pages) + off % PAGE_SIZE;
+
+		stats_add(&fs->stats.bytes_read, (uint64_t)n);
+		if (fs->opts->vmsplice)
+			reply_vmspliced(req, th, data, n);
+		else
+			reply_from_pages(req, data, n);
+	}
+	if (own)
+		arena_free(a, pages, npages);
+}
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
@@ -21,33 +206,25 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_file *f = file_of(fi);
 	struct pinfs_thread *th = pinfs_thread_self();
-	struct bio_vec bv;
-	struct iov_iter to;
-	ssize_t n;
+	uint64_t start = stats_now_ns();
+	/* Once replied to, the file may be released by another worker: nothing of @f after. */
+	enum stats_engine kind = f->engine->kind;
+	struct thread_pipe *p;
 
 	if (!th) {
 		stats_count(&fs->stats, PINFS_OP_READ, -ENOMEM);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (size > th->io_size)
-		size = th->io_size;
-	if (th->io_pages) {
-		bv.bv_page = th->io_pages;
-		bv.bv_len = (unsigned int)size;
-		bv.bv_offset = 0;
-		iov_iter_bvec(&to, ITER_DEST, &bv, 1, size);
-	} else {
-		iov_iter_ubuf(&to, ITER_DEST, th->io_buf, size);
-	}
-	n = f->engine->read_iter(f, &to, off);
-	stats_count(&fs->stats, PINFS_OP_READ, n < 0 ? (int)n : 0);
-	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	stats_add(&fs->stats.bytes_read, (uint64_t)n);
-	fuse_reply_buf(req, th->io_buf, (size_t)n);
+	if (read_pages(off, size) > PINFS_IO_PAGES)
+		size = (PINFS_IO_PAGES - 1) * PAGE_SIZE;
+	hold_check(HOLD_DATA, HOLD_OP_READ, f->inode->ino, off, size);
+	p = (fs->opts->splice & SPLICE_READ) && !fs->opts->vmsplice ? thread_pipe(th) : NULL;
+	if (p && size <= p->size)
+		read_spliced(req, fs, f, p, size, off);
+	else
+		read_into_pages(req, fs, f, th, size, off);
+	stats_request(kind, false, stats_now_ns() - start);
 }
 
 static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
@@ -57,6 +234,8 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	struct pinfs_file *f = file_of(fi);
 	struct fuse_buf *b = &bufv->buf[bufv->idx];
 	size_t size = fuse_buf_size(bufv);
+	uint64_t start = stats_now_ns();
+	bool acked = false;
 	struct iov_iter from;
 	ssize_t n;
 
@@ -66,6 +245,11 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		fuse_reply_err(req, EIO);
 		return;
 	}
+	if (unsafe_active(UNSAFE_EARLY_ACK)) {
+		fuse_reply_write(req, size);	/* acknowledged before the data is written */
+		acked = true;
+	}
+	hold_check(HOLD_DATA, HOLD_OP_WRITE, f->inode->ino, off, size);
 	if (b->flags & FUSE_BUF_IS_FD) {
 		iov_iter_pipe(&from, ITER_SOURCE, b->fd, size);
 	} else {
@@ -79,13 +263,17 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	if (b->flags & FUSE_BUF_IS_FD)
 		bufv->idx = n == (ssize_t)size ? 1 : 0; /* libfuse clears a pipe left unread */
 	stats_count(&fs->stats, PINFS_OP_WRITE, n < 0 ? (int)n : 0);
+	/* Writeback (fi->writepage) carries no caller: the kernel killed suid then. */
+	if (n >= 0 && !fi->writepage)
+		pinfs_kill_suid(fs, req, ino, f->fd);
+	hold_check(HOLD_REPLY, HOLD_OP_WRITE, f->inode->ino, off, size);
+	stats_request(f->engine->kind, true, stats_now_ns() - start);
+	if (acked)
+		return;
 	if (n < 0) {
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
-	/* Writeback (fi->writepage) carries no caller: the kernel killed suid then. */
-	if (!fi->writepage)
-		pinfs_kill_suid(fs, req, ino, f->fd);
 	stats_add(&fs->stats.bytes_written, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }

@@ -30,6 +30,13 @@ enum {
 	KEY_WRITEBACK,
 	KEY_NO_WRITEBACK,
 	KEY_DIRECT_IO,
+	KEY_BACKING_DIO,
+	KEY_ENGINE,
+	KEY_SPLICE,
+	KEY_VMSPLICE,
+	KEY_PIN_CHECK,
+	KEY_CONTROL,
+	KEY_UNSAFE,
 	KEY_LOCKS,
 	KEY_TIMEOUT,
 	KEY_NEGATIVE_TIMEOUT,
@@ -62,6 +69,13 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("writeback_cache", KEY_WRITEBACK),
 	FUSE_OPT_KEY("no_writeback_cache", KEY_NO_WRITEBACK),
 	FUSE_OPT_KEY("direct_io=", KEY_DIRECT_IO),
+	FUSE_OPT_KEY("backing_dio=", KEY_BACKING_DIO),
+	FUSE_OPT_KEY("engine=", KEY_ENGINE),
+	FUSE_OPT_KEY("splice=", KEY_SPLICE),
+	FUSE_OPT_KEY("vmsplice", KEY_VMSPLICE),
+	FUSE_OPT_KEY("pin_check=", KEY_PIN_CHECK),
+	FUSE_OPT_KEY("control=", KEY_CONTROL),
+	FUSE_OPT_KEY("unsafe=", KEY_UNSAFE),
 	FUSE_OPT_KEY("locks=", KEY_LOCKS),
 	FUSE_OPT_KEY("timeout=", KEY_TIMEOUT),
 	FUSE_OPT_KEY("negative_timeout=", KEY_NEGATIVE_TIMEOUT),
@@ -179,6 +193,40 @@ static int parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
+/* Parse "name=WORD" against @words; the index goes to *@out. */
+static int parse_word(const char *arg, const char *const *words, int nwords, int *out)
+{
+	const char *v = opt_value(arg);
+
+	for (int k = 0; k < nwords; k++) {
+		if (!strcmp(v, words[k])) {
+			*out = k;
+			return 0;
+		}
+	}
+	fprintf(stderr, "pinfs: option '%s': expected one of", arg);
+	for (int k = 0; k < nwords; k++)
+		fprintf(stderr, "%s %s", k ? "," : "", words[k]);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+#define PARSE_WORD(arg, words, out)                                                   \
+	({                                                                            \
+		int __v, __err = parse_word((arg), (words),                           \
+					    sizeof(words) / sizeof((words)[0]), &__v); \
+		if (!__err)                                                           \
+			(out) = __v;                                                  \
+		__err;                                                                \
+	})
+
+static const char *const backing_dio_words[] = { "auto", "always", "never" };
+static const char *const engine_words[] = { "sync", "uring" };
+static const char *const splice_words[] = { "off", "read", "write", "rw" };
+static const char *const pin_check_words[] = { "off", "on", "strict" };
+static const char *const unsafe_words[] = { "none", "early_release", "early_ack", "no_dontfork",
+					    "vmsplice_reuse", "mismatch", "leak" };
+
 static int set_string(char **dst, const char *arg, bool nonempty)
 {
 	const char *v = opt_value(arg);
@@ -276,6 +324,33 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 		}
 		return 0;
 	}
+	case KEY_BACKING_DIO:
+		return PARSE_WORD(arg, backing_dio_words, o->backing_dio);
+	case KEY_ENGINE: {
+		int k = 0;
+		int err = PARSE_WORD(arg, engine_words, k);
+
+		if (err)
+			return err;
+		free(o->engine);
+		o->engine = strdup(engine_words[k]);
+		return o->engine ? 0 : -ENOMEM;
+	}
+	case KEY_SPLICE:
+		return PARSE_WORD(arg, splice_words, o->splice);
+	case KEY_VMSPLICE:
+		o->vmsplice = true;
+		return 0;
+	case KEY_PIN_CHECK:
+		return PARSE_WORD(arg, pin_check_words, o->pin_check);
+	case KEY_CONTROL:
+		return set_string(&o->control, arg, true);
+	case KEY_UNSAFE:
+		if (!PINFS_UNSAFE_MODES) {
+			opt_error("option '%s': this pinfs was built without -Dunsafe_modes=true", arg);
+			return -EINVAL;
+		}
+		return PARSE_WORD(arg, unsafe_words, o->unsafe);
 	case KEY_LOCKS: {
 		const char *v = opt_value(arg);
 
@@ -355,6 +430,10 @@ void options_init(struct pinfs_options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_write = PINFS_MAX_WRITE_MAX;
 	o->direct_io = DIRECT_IO_AUTO;
+	o->backing_dio = BACKING_DIO_AUTO;
+	o->engine = strdup("sync");
+	o->splice = SPLICE_OFF;
+	o->pin_check = 0;
 	o->locks = LOCKS_BACKING;
 	o->timeout = 1.0;
 	o->negative_timeout = 0.0;
@@ -369,6 +448,8 @@ void options_free(struct pinfs_options *o)
 	free(o->fsname);
 	free(o->subtype);
 	free(o->mount_flags);
+	free(o->engine);
+	free(o->control);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -661,11 +742,40 @@ void options_print_help(FILE *out, const char *progname)
 		"  dev_suid                 mount with dev,suid; mount(8) drops those two options\n"
 		"                           before it runs mount helpers (default: off, nodev,nosuid)\n"
 		"  direct_io=auto|always|never\n"
-		"                           FOPEN_DIRECT_IO for opens with O_DIRECT (auto; not with\n"
-		"                           writeback_cache), for every open (always) or never\n"
-		"                           (default: auto). MAP_SHARED mmap of a FOPEN_DIRECT_IO file\n"
-		"                           fails with ENODEV. The backing file is never opened with\n"
-		"                           O_DIRECT: any size and alignment works\n"
+		"                           FOPEN_DIRECT_IO (no kernel page cache) for opens with\n"
+		"                           O_DIRECT (auto; not with writeback_cache), for every\n"
+		"                           open (always) or never (default: auto). MAP_SHARED\n"
+		"                           mmap of such files works on kernels that offer\n"
+		"                           FUSE_DIRECT_IO_ALLOW_MMAP (6.6 and later)\n"
+		"  backing_dio=auto|always|never\n"
+		"                           open the backing file with O_DIRECT when the\n"
+		"                           application opened with O_DIRECT (auto), for every\n"
+		"                           open (always), or never (default: auto). The alignment\n"
+		"                           comes from statx(STATX_DIOALIGN), or one probe per\n"
+		"                           filesystem; misaligned parts of a request are bounced\n"
+		"                           through aligned buffers or go through the page cache,\n"
+		"                           so no payload ever fails with EINVAL\n"
+		"  engine=sync|uring        how backing I/O is issued: pread/pwrite (sync) or one\n"
+		"                           io_uring per worker with the buffer arena registered as\n"
+		"                           fixed buffers (uring; falls back to sync, with a message,\n"
+		"                           if io_uring or the registration is unavailable)\n"
+		"                           (default: sync)\n"
+		"  splice=off|read|write|rw READ replies spliced from the backing file (read), WRITE\n"
+		"                           payloads received through a pipe and spliced to it\n"
+		"                           (write), both (rw) or neither (default: off)\n"
+		"  vmsplice                 send READ replies by vmsplice()ing the daemon's pages\n"
+		"                           into a pipe (spec 4.3 rules V-1..V-3; default: off)\n"
+		"  pin_check=off|on|strict  the pin ledger's checks: off counts acquisitions and\n"
+		"                           releases only; on also write-protects pages pinned as an\n"
+		"                           I/O source and reports every violation on stderr and in\n"
+		"                           the control socket's stats; strict aborts the daemon on\n"
+		"                           the first violation (default: off)\n"
+		"  control=PATH             serve statistics and the test hooks of docs/control.md\n"
+		"                           on a UNIX socket at PATH (default: none)\n"
+		"  unsafe=MODE              deliberately broken data paths for the stress suite's\n"
+		"                           proof that it can fail; only in builds configured with\n"
+		"                           -Dunsafe_modes=true (this build: %s). MODE: early_release,\n"
+		"                           early_ack, no_dontfork, vmsplice_reuse, mismatch, leak\n"
 		"  writeback_cache          kernel writeback cache (default: off)\n"
 		"  no_writeback_cache       turn it off again\n"
 		"  locks=backing|kernel     where fcntl and flock locks live: taken on the backing\n"
@@ -692,6 +802,7 @@ void options_print_help(FILE *out, const char *progname)
 		"                           ignored\n"
 		"SELinux: context=, fscontext=, defcontext=, rootcontext= are passed to the kernel\n",
 		progname, progname, PINFS_MAX_THREADS_MAX, options_default_threads(),
-		PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX, PINFS_MAX_WRITE_MAX);
+		PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX, PINFS_MAX_WRITE_MAX,
+		PINFS_UNSAFE_MODES ? "yes" : "no");
 	/* clang-format on */
 }

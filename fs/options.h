@@ -25,6 +25,32 @@ enum direct_io_mode {
 	DIRECT_IO_NEVER, /* never; O_DIRECT opens use the kernel's generic DIO path */
 };
 
+/* When the backing file is opened with O_DIRECT (issue 4). */
+enum backing_dio_mode {
+	BACKING_DIO_AUTO,	/* when the application opened with O_DIRECT */
+	BACKING_DIO_ALWAYS,	/* for every open of a regular file */
+	BACKING_DIO_NEVER,	/* never: the backing page cache serves everything */
+};
+
+/* Which FUSE splice paths are used (FUSE_CAP_SPLICE_READ/WRITE). */
+enum splice_mode {
+	SPLICE_OFF = 0,
+	SPLICE_READ = 1,	/* READ replies spliced from the backing file */
+	SPLICE_WRITE = 2,	/* WRITE payloads received in a pipe, spliced to the file */
+	SPLICE_RW = 3,
+};
+
+/* Deliberately broken data paths, compiled only with -Dunsafe_modes=true (tests). */
+enum unsafe_mode {
+	UNSAFE_NONE,
+	UNSAFE_EARLY_RELEASE,	/* READ pages go back to the arena before the backing read */
+	UNSAFE_EARLY_ACK,	/* WRITE acknowledged before the backing write */
+	UNSAFE_NO_DONTFORK,	/* daemon buffers left fork-shareable */
+	UNSAFE_VMSPLICE_REUSE,	/* a vmspliced reply buffer reused before the pipe drains */
+	UNSAFE_MISMATCH,	/* pins released with put_page() */
+	UNSAFE_LEAK,		/* every 16th direct write never unpins */
+};
+
 /* Where POSIX (fcntl) and BSD (flock) locks live. */
 enum lock_mode {
 	LOCKS_BACKING, /* daemon takes them on the backing file (getlk/setlk/flock) */
@@ -63,6 +89,13 @@ struct pinfs_options {
 	bool dev_suid; /* mount with dev,suid (mount(8) strips them) */
 	bool writeback_cache;
 	enum direct_io_mode direct_io;
+	enum backing_dio_mode backing_dio;
+	char *engine;		/* "sync" or "uring" */
+	enum splice_mode splice;
+	bool vmsplice;		/* READ replies vmspliced from the daemon's pages */
+	int pin_check;		/* enum pin_check of libpinit */
+	char *control;		/* control socket path, or NULL */
+	enum unsafe_mode unsafe;
 	enum lock_mode locks;
 	double timeout; /* entry and attribute timeout, seconds */
 	double negative_timeout;

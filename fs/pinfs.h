@@ -19,6 +19,11 @@
 #include "options.h"
 #include "opstats.h"
 
+#ifndef DIV_ROUND_UP
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#endif
+#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+
 struct inode_table;
 struct pinfs_engine;
 

@@ -217,7 +217,7 @@ static bool unpin_one(struct page *page, bool longterm)
 	if (!longterm)
 		dec_unless_zero(&page->source_pins);
 	atomic_fetch_sub_explicit(&page->refcount, bias, memory_order_release);
-	ledger_count_release(PIN_TAG_PIN, 1);
+	ledger_count_release(longterm ? PIN_TAG_PIN_LONGTERM : PIN_TAG_PIN, 1);
 	after_release(page);
 	return true;
 }

@@ -20,6 +20,8 @@ enum {
 	CNT_GET_REL,
 	CNT_LISTED,
 	CNT_DIRTIED,
+	CNT_LONGTERM_ACQ,
+	CNT_LONGTERM_REL,
 	NR_COUNTERS
 };
 
@@ -74,6 +76,8 @@ void ledger_count_acquire(enum pin_tag tag, long npages)
 
 	atomic_fetch_add_explicit(&counters[which[counted_tag(tag)]], npages,
 				  memory_order_relaxed);
+	if (tag == PIN_TAG_PIN_LONGTERM)
+		atomic_fetch_add_explicit(&counters[CNT_LONGTERM_ACQ], npages, memory_order_relaxed);
 }
 
 void ledger_count_release(enum pin_tag tag, long npages)
@@ -82,6 +86,8 @@ void ledger_count_release(enum pin_tag tag, long npages)
 
 	if (tag != PIN_TAG_LISTED)
 		atomic_fetch_add_explicit(&counters[which], npages, memory_order_relaxed);
+	if (tag == PIN_TAG_PIN_LONGTERM)
+		atomic_fetch_add_explicit(&counters[CNT_LONGTERM_REL], npages, memory_order_relaxed);
 }
 
 void ledger_count_dirtied(void)
@@ -97,6 +103,8 @@ void ledger_stats(struct ledger_stats *st)
 	st->get_released = atomic_load(&counters[CNT_GET_REL]);
 	st->listed = atomic_load(&counters[CNT_LISTED]);
 	st->dirtied = atomic_load(&counters[CNT_DIRTIED]);
+	st->longterm_acquired = atomic_load(&counters[CNT_LONGTERM_ACQ]);
+	st->longterm_released = atomic_load(&counters[CNT_LONGTERM_REL]);
 	for (int k = 0; k < LV_NR_KINDS; k++)
 		st->violations[k] = atomic_load(&violations[k]);
 }

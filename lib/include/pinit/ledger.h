@@ -55,6 +55,8 @@ struct ledger_report {
 struct ledger_stats {
 	uint64_t pin_acquired;		/* nr_foll_pin_acquired: pages pinned */
 	uint64_t pin_released;		/* nr_foll_pin_released */
+	uint64_t longterm_acquired;	/* of pin_acquired: FOLL_LONGTERM pins */
+	uint64_t longterm_released;	/* of pin_released: FOLL_LONGTERM pins */
 	uint64_t get_acquired;		/* FOLL_GET references taken */
 	uint64_t get_released;
 	uint64_t listed;		/* pages listed without a reference */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The data path shared by the engines: how one READ or WRITE is split between
+ * O_DIRECT on the backing file, a bounce through arena pages, the backing page
+ * cache, and splice, and how the pages it uses are pinned in the ledger.
+ *
+ * The plan for a request at [pos, pos + len), with the backing file's O_DIRECT
+ * alignment A (dio.h):
+ *  - READ: the A-aligned span around it is read with O_DIRECT, straight into
+ *    the request's own pages when it owns them whole (a DEST BVEC over arena
+ *    pages, placed at pos % PAGE_SIZE), otherwise into arena pages that are
+ *    then copied (one copy) into the iterator.
+ *  - WRITE: the A-aligned middle goes to the backing file with O_DIRECT, from
+ *    the payload itself when iov_iter_is_aligned() allows, else copied once
+ *    into arena pages (bounced); a misaligned head and tail go through the
+ *    page cache. The whole A-aligned span is held in the inode's range lock,
+ *    so concurrent writers to the same blocks are serialised and never lose
+ *    each other's bytes (a page-cache edge and an O_DIRECT middle of two
+ *    different writes never race on one block).
+ *  - PIPE iterators (splice mode) are spliced to or from the file.
+ * Every page an O_DIRECT syscall uses is pinned in the ledger for exactly the
+ * duration of the syscall, as the kernel pins it (FOLL_PIN, plus FOLL_WRITE
+ * for a read), and released with unpin_user_pages_dirty_lock(); buffered I/O
+ * copies and pins nothing, as in the kernel.
+ */
+#ifndef PINFS_DATAPATH_H
+#define PINFS_DATAPATH_H
+
+#include <sys/types.h>
+
+#include <pinit/uio.h>
+
+#include "pinfs.h"
+#include "stats.h"
+
+struct arena;
+
+struct pinfs_file;
+
+/* One backing syscall, issued the engine's way. Returns bytes or -errno. */
+struct io_ops {
+	enum stats_engine kind;
+	ssize_t (*read)(int fd, void *buf, size_t len, off_t pos);
+	ssize_t (*write)(int fd, const void *buf, size_t len, off_t pos);
+	/*
+	 * Optional: true if I/O on @buf uses pages the kernel already holds
+	 * (io_uring fixed buffers), so a syscall pins nothing (spec §3.3).
+	 */
+	bool (*registered)(const void *buf, size_t len);
+};
+
+/* pread/pwrite; the uring engine falls back to these. */
+extern const struct io_ops sync_io;
+
+/* read_iter()/write_iter() of an engine (engine.h), issuing syscalls through @io. */
+ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
+		      off_t pos);
+ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
+		       off_t pos);
+
+/* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
+int datapath_open(struct pinfs *fs, struct pinfs_file *f);
+void datapath_release(struct pinfs *fs, struct pinfs_file *f);
+
+/* The arena the data path bounces through and allocates READ pages from (loop.c sets it). */
+void datapath_set_arena(struct arena *a);
+struct arena *datapath_arena(void);
+
+#endif
