@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Helpers shared by the scenario files; see scenarios.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scenarios.h"
+
+/* How long a deterministic step may wait for pinfs to park a request. */
+#define HOLD_WAIT_MS 5000
+/* Holds expire on their own after this, so a crashed suite never wedges pinfs. */
+#define HOLD_TIMEOUT_MS 20000
+
+bool sc_check(struct sc_ctx *sc, const void *buf, size_t len, const struct pat_expect *e,
+	      const char *what_fmt, ...)
+{
+	struct pat_mismatch m;
+	char what[96], desc[256];
+	va_list ap;
+
+	if (pattern_check(buf, len, e, &m))
+		return true;
+	va_start(ap, what_fmt);
+	vsnprintf(what, sizeof(what), what_fmt, ap);
+	va_end(ap);
+	sc_fail(sc, "%s: %s", what, pattern_describe(&m, e, desc, sizeof(desc)));
+	return false;
+}
+
+void kid_check_unchanged(struct kid *k, const void *now, const void *before, size_t len,
+			 uint64_t pat_off)
+{
+	const unsigned char *a = now, *b = before;
+	struct kid_report r = {.ok = 1};
+	/* accepts nothing: used only to classify the word around the first changed byte */
+	struct pat_expect none = {.observer_child = true};
+	size_t i = 0, ws, bad = 0, run = 0;
+
+	while (i < len && a[i] == b[i])
+		i++;
+	if (i < len) {
+		for (size_t j = i; j < len; j++)
+			bad += a[j] != b[j];
+		while (i + run < len && a[i + run] != b[i + run])
+			run++;
+		ws = i - ((pat_off + i) & 7) <= i ? i - ((pat_off + i) & 7) : 0;
+		none.off = pat_off + ws;
+		pattern_check(a + ws, len - ws, &none, &r.m);
+		r.m.index = i;
+		r.m.pat_off = pat_off + i;
+		r.m.page_off = (uintptr_t)(a + i) % (uintptr_t)sysconf(_SC_PAGESIZE);
+		r.m.got = a[i];
+		r.m.want = b[i];
+		r.m.bad_bytes = bad;
+		r.m.run = run;
+		r.ok = 0;
+	}
+	kid_report(k, &r);
+}
+
+void kid_check(struct kid *k, const void *buf, size_t len, const struct pat_expect *e)
+{
+	struct kid_report r = {.ok = 1};
+
+	if (!pattern_check(buf, len, e, &r.m))
+		r.ok = 0;
+	kid_report(k, &r);
+}
+
+bool sc_kid_verdict(struct sc_ctx *sc, struct kid *k, const char *what)
+{
+	struct kid_report r;
+	struct pat_expect e = {.observer_child = true};
+	char desc[256];
+	int ret, status;
+
+	kid_go(k);
+	ret = kid_read_report(k, &r, 10000);
+	status = kid_reap(k, 5000);
+	if (ret) {
+		if (status != -ETIMEDOUT && WIFSIGNALED(status))
+			sc_fail(sc, "%s: child died of signal %d", what, WTERMSIG(status));
+		else
+			sc_fail(sc, "%s: no report from the child (%s)", what, strerror(-ret));
+		return false;
+	}
+	if (r.ok == 1)
+		return true;
+	if (r.ok < 0)
+		sc_fail(sc, "%s: child error: %s", what, strerror(r.err));
+	else
+		sc_fail(sc, "%s: %s", what, pattern_describe(&r.m, &e, desc, sizeof(desc)));
+	return false;
+}
+
+int sc_hold(struct sc_ctx *sc, const char *at, const char *op, uint64_t ino, uint64_t off,
+	    uint64_t len)
+{
+	int id;
+
+	if (!sc->ctl) {
+		sc_skip(sc, "needs pinfs --control hold hooks");
+		return -1;
+	}
+	id = ctl_hold(sc->ctl, at, op, ino, off, len, 1, HOLD_TIMEOUT_MS);
+	if (id <= 0) {
+		sc_fail(sc, "pinfs hold at=%s op=%s refused: %s", at, op, strerror(-id));
+		return -1;
+	}
+	return id;
+}
+
+bool sc_hold_wait(struct sc_ctx *sc, int id)
+{
+	int ret = ctl_wait(sc->ctl, id, HOLD_WAIT_MS);
+
+	if (ret > 0)
+		return true;
+	sc_fail(sc, "pinfs hold %d parked nothing within %d ms: %s", id, HOLD_WAIT_MS,
+		strerror(-ret));
+	return false;
+}
+
+void sc_hold_release(struct sc_ctx *sc, int id)
+{
+	if (id > 0 && sc->ctl)
+		ctl_release(sc->ctl, id);
+}
+
+bool sc_make_file(struct sc_ctx *sc, const char *path, size_t size, unsigned int fid,
+		  unsigned int gen)
+{
+	int ret = make_pattern_file(path, size, fid, gen);
+
+	if (ret)
+		sc_fail(sc, "cannot create %s: %s", path, strerror(-ret));
+	return ret == 0;
+}
+
+uint64_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+bool sc_need_dio_align(struct sc_ctx *sc, size_t align)
+{
+	if (!sc->env->tg.odirect) {
+		sc_skip(sc, "no O_DIRECT on the target: %s", sc->env->tg.odirect_why);
+		return false;
+	}
+	if (sc->env->tg.dio_align > align) {
+		sc_skip(sc, "needs %zu-byte O_DIRECT alignment; the target requires %zu", align,
+			sc->env->tg.dio_align);
+		return false;
+	}
+	return true;
+}
+
+static void *bg_main(void *arg)
+{
+	struct bg_io *io = arg;
+	ssize_t r;
+
+	io->tid = my_tid();
+	if (io->write)
+		r = pwrite(io->fd, io->buf, io->len, io->off);
+	else
+		r = pread(io->fd, io->buf, io->len, io->off);
+	io->ret = r < 0 ? -errno : r;
+	return NULL;
+}
+
+int bg_start(struct bg_io *io)
+{
+	int ret;
+
+	io->tid = 0;
+	io->ret = 0;
+	ret = pthread_create(&io->thread, NULL, bg_main, io);
+	io->started = ret == 0;
+	return -ret;
+}
+
+ssize_t bg_join(struct bg_io *io)
+{
+	if (io->started) {
+		pthread_join(io->thread, NULL);
+		io->started = false;
+	}
+	return io->ret;
+}
+
+int bg_wait_blocked(struct bg_io *io, int timeout_ms)
+{
+	double end = now_sec() + timeout_ms / 1000.0;
+
+	while (!io->tid && now_sec() < end)
+		sleep_us(200);
+	if (!io->tid)
+		return -ETIMEDOUT;
+	return wait_in_syscall(io->tid, io->write ? NR_PWRITE64 : NR_PREAD64,
+			       (int)((end - now_sec()) * 1000));
+}

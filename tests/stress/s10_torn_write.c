@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * spec §5 #10: torn concurrent write, no fork. An O_DIRECT write is in flight (pinned, not yet
+ * copied by the daemon) while the same bytes are rewritten with a new generation.
+ * Correct: every written byte is the old or the new generation (never the file's previous
+ * contents, never anything else); a later read returns exactly what was stored, twice the same.
+ * Broken: bytes from neither generation; a read right after the write returns the previous
+ * contents (the write was acknowledged before it was stable).
+ *
+ * Two variants:
+ *   buffer:  another thread rewrites the source buffer while the write is in flight;
+ *   pwrite:  another thread writes the same file range from its own buffer at the same time.
+ * Deterministic mode: the write waits behind pinfs's `receive` hold while the rewrite happens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenarios.h"
+
+#define TORN_FILE_SIZE (1u << 20)
+#define PREV_GEN 1u /* the file's contents before each round */
+
+struct torn {
+	struct sc_ctx *sc;
+	int dfd, rfd;
+	size_t len;
+	char *a, *b, *back, *back2;
+};
+
+/* After the round: each byte old or new, never the previous contents; stable on re-read. */
+static void verify(struct torn *t, uint64_t off, unsigned int g1, unsigned int g2)
+{
+	struct sc_ctx *sc = t->sc;
+	struct pat_expect e = pat_exp(off, FID_DATA, g1);
+
+	pat_or(&e, FID_DATA, g2);
+	if (sc_simulate(sc)) {
+		/* the spec's "broken" column: the previous contents are still there */
+		pattern_fill(t->back, t->len, off, FID_DATA, PREV_GEN);
+		pwrite_full(t->rfd, t->back, t->len, (off_t)off);
+	}
+	if (pread_full(t->rfd, t->back, t->len, (off_t)off) != (ssize_t)t->len ||
+	    pread_full(t->rfd, t->back2, t->len, (off_t)off) != (ssize_t)t->len) {
+		sc_fail(sc, "read-back failed");
+		return;
+	}
+	if (!sc_check(sc, t->back, t->len, &e, "round %lu: file after the racing writes",
+		      sc->loop_iter))
+		return;
+	if (memcmp(t->back, t->back2, t->len))
+		sc_fail(sc, "round %lu: two reads of the same range differ", sc->loop_iter);
+}
+
+static void reset_range(struct torn *t, uint64_t off)
+{
+	write_pattern(t->rfd, off, t->len, FID_DATA, PREV_GEN);
+	fsync(t->rfd);
+}
+
+static void torn_deterministic(struct torn *t, bool rewrite_buffer)
+{
+	struct sc_ctx *sc = t->sc;
+
+	while (sc_more(sc)) {
+		unsigned int g1 = 2 * (unsigned int)sc->loop_iter, g2 = g1 + 1;
+		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
+		struct bg_io io = {
+			.fd = t->dfd, .buf = t->a, .len = t->len, .off = (off_t)off, .write = true};
+		struct bg_io io2 = {
+			.fd = t->dfd, .buf = t->b, .len = t->len, .off = (off_t)off, .write = true};
+		int id;
+
+		reset_range(t, off);
+		pattern_fill(t->a, t->len, off, FID_DATA, g1);
+		pattern_fill(t->b, t->len, off, FID_DATA, g2);
+		id = sc_hold(sc, "receive", "any", 0, 0, 0);
+		if (id < 0)
+			return;
+		if (bg_start(&io) || bg_wait_blocked(&io, 5000)) {
+			sc_hold_release(sc, id);
+			bg_join(&io);
+			sc_fail(sc, "the O_DIRECT write did not block behind the receive hold");
+			return;
+		}
+		if (rewrite_buffer)
+			memcpy(t->a, t->b, t->len); /* the source changes while pinned */
+		else if (bg_start(&io2) == 0)
+			bg_wait_blocked(&io2, 2000); /* the second writer queues too */
+		sc_hold_release(sc, id);
+		if (bg_join(&io) != (ssize_t)t->len)
+			sc_fail(sc, "O_DIRECT write returned %zd", io.ret);
+		if (!rewrite_buffer && bg_join(&io2) != (ssize_t)t->len)
+			sc_fail(sc, "second O_DIRECT write returned %zd", io2.ret);
+		verify(t, off, g1, g2);
+	}
+}
+
+static void torn_stress(struct torn *t, bool rewrite_buffer)
+{
+	struct sc_ctx *sc = t->sc;
+
+	while (sc_more(sc)) {
+		unsigned int g1 = (2 * (unsigned int)sc->loop_iter) & 0xffe, g2 = g1 + 1;
+		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
+		struct bg_io io = {
+			.fd = t->dfd, .buf = t->a, .len = t->len, .off = (off_t)off, .write = true};
+		struct bg_io io2 = {
+			.fd = t->dfd, .buf = t->b, .len = t->len, .off = (off_t)off, .write = true};
+		struct pat_expect e = pat_exp(off, FID_DATA, g1);
+
+		if (g1 == PREV_GEN || g2 == PREV_GEN)
+			continue;
+		reset_range(t, off);
+		pattern_fill(t->a, t->len, off, FID_DATA, g1);
+		pattern_fill(t->b, t->len, off, FID_DATA, g2);
+		if (bg_start(&io)) {
+			sc_fail(sc, "cannot start the writer");
+			break;
+		}
+		if (rewrite_buffer) {
+			sleep_us(sc_rand(sc, 50));
+			memcpy(t->a, t->b, t->len);
+		} else if (bg_start(&io2)) {
+			sc_fail(sc, "cannot start the second writer");
+		}
+		if (bg_join(&io) != (ssize_t)t->len)
+			sc_fail(sc, "O_DIRECT write returned %zd", io.ret);
+		if (!rewrite_buffer && bg_join(&io2) != (ssize_t)t->len)
+			sc_fail(sc, "second O_DIRECT write returned %zd", io2.ret);
+		/* read right after the acknowledgement: must not be the previous contents */
+		if (pread_full(t->rfd, t->back, t->len, (off_t)off) == (ssize_t)t->len &&
+		    !(sc_simulate(sc))) {
+			pat_or(&e, FID_DATA, g2);
+			if (!sc_check(sc, t->back, t->len, &e,
+				      "round %lu: read right after the write", sc->loop_iter))
+				break;
+		}
+		verify(t, off, g1, g2);
+	}
+}
+
+void run_torn_write(struct sc_ctx *sc)
+{
+	struct torn t = {.sc = sc, .dfd = -1, .rfd = -1, .len = 4 * sc->env->page};
+	char path[4200];
+
+	t.a = map_buffer(t.len, sc->env->page);
+	t.b = map_buffer(t.len, sc->env->page);
+	t.back = map_buffer(t.len, sc->env->page);
+	t.back2 = map_buffer(t.len, sc->env->page);
+	sc_path(sc, path, sizeof(path), "torn.dat");
+	if (!t.a || !t.b || !t.back || !t.back2) {
+		sc_fail(sc, "cannot map buffers");
+		goto out;
+	}
+	if (!sc_make_file(sc, path, TORN_FILE_SIZE, FID_DATA, PREV_GEN))
+		goto out;
+	t.dfd = sc_open_direct(sc, path, O_WRONLY);
+	t.rfd = sc_open(sc, path, O_RDWR);
+	if (t.dfd < 0 || t.rfd < 0)
+		goto out;
+	sc_split_duration(sc, 2);
+	for (int v = 0; v < 2; v++) {
+		sc_sub(sc, v ? "concurrent-pwrite" : "buffer-rewrite");
+		if (sc->mode == MODE_DETERMINISTIC)
+			torn_deterministic(&t, v == 0);
+		else
+			torn_stress(&t, v == 0);
+		sc_pass(sc);
+	}
+out:
+	if (t.dfd >= 0)
+		close(t.dfd);
+	if (t.rfd >= 0)
+		close(t.rfd);
+	unmap_buffer(t.a, t.len);
+	unmap_buffer(t.b, t.len);
+	unmap_buffer(t.back, t.len);
+	unmap_buffer(t.back2, t.len);
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * spec §5 #21-#25: the daemon-side scenarios. They are about pinfs's own buffers, so they need
+ * the target to be pinfs with --control: the daemon forks in a loop (`forker on`,
+ * docs/control.md) while the application streams verified I/O through the mount.
+ *
+ * #21 copy buffers: the kernel copies request and reply payloads into and out of the daemon's
+ *     buffers with FOLL_GET (fuse_copy_fill, spec §3.4); the daemon must keep them coherent
+ *     while it forks (page-aligned, exclusive, MADV_DONTFORK).
+ * #22 backing O_DIRECT: the daemon's O_DIRECT on the backing file while it forks (#1 through
+ *     the mount, with the daemon forking).
+ * #23 vmsplice reply buffers: only meaningful when pinfs splices its replies; a buffer reused
+ *     before the pipe drained corrupts some other request's reply.
+ * #24 SPLICE_F_GIFT + SPLICE_F_MOVE for page-cache READs: the page cache must not show what the
+ *     daemon does to its buffer afterwards.
+ * #25 io_uring registered buffers in the daemon while it forks.
+ * A scenario whose daemon path pinfs does not use in this mount (stats show no bytes on it) is a
+ * SKIP naming the mount option that enables it. Deterministic mode: the daemon forks while a
+ * request sits parked at `data` or `reply`.
+ * The pin ledger is checked by the runner around every scenario.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "scenarios.h"
+
+#define D_FILE_SIZE (2u << 20)
+#define D_BLOCK (8u << 10)
+#define D_THREADS 4
+#define FORKER_INTERVAL_US 50
+
+enum dpath { DP_ANY, DP_DIRECT, DP_SPLICED, DP_URING };
+
+struct dwork {
+	struct sc_ctx *sc;
+	char path[2][4200];
+	unsigned short gen[2][D_FILE_SIZE / D_BLOCK]; /* what each block holds */
+	bool buffered_reads; /* #24: read through the page cache */
+	bool writes; /* #23/#24 are read-only */
+};
+
+static double path_bytes(const struct pinfs_stats *st, enum dpath p)
+{
+	switch (p) {
+	case DP_DIRECT:
+		return st->bytes_direct;
+	case DP_SPLICED:
+		return st->bytes_spliced;
+	case DP_URING:
+		return st->uring_reads + st->uring_writes;
+	default:
+		return 1;
+	}
+}
+
+/* Do a little I/O and see whether pinfs used @p for it. */
+static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buffered)
+{
+	static const char *const option[] = {
+		"",
+		"stats show no O_DIRECT bytes on the backing file; pinfs: -o "
+		"backing_dio=auto|always",
+		"stats show no spliced bytes; pinfs: -o splice=read|rw",
+		"stats show no io_uring requests; pinfs: -o engine=uring",
+	};
+	struct pinfs_stats a, b;
+	char *buf = map_buffer(64u << 10, sc->env->page);
+	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | (buffered ? 0 : O_DIRECT));
+	bool used = false;
+
+	if (p == DP_ANY) {
+		used = true;
+		goto out;
+	}
+	if (!buf || fd < 0 || ctl_stats(sc->ctl, &a))
+		goto out;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (pwrite(fd, buf, 64u << 10, 0) < 0 || pread(fd, buf, 64u << 10, 0) < 0)
+		goto out;
+	if (buffered)
+		fsync(fd);
+	if (ctl_stats(sc->ctl, &b))
+		goto out;
+	used = path_bytes(&b, p) > path_bytes(&a, p);
+out:
+	if (!used)
+		sc_skip(sc, "the daemon does not use this path in this mount (%s)", option[p]);
+	if (fd >= 0)
+		close(fd);
+	unmap_buffer(buf, 64u << 10);
+	return used;
+}
+
+struct worker {
+	struct dwork *w;
+	int idx;
+	pthread_t th;
+	char fail[SC_DETAIL_LEN];
+	unsigned long ops;
+};
+
+/* One verified operation on block @b of file @f by worker @k (blocks are owned: b % D_THREADS). */
+static bool one_op(struct worker *k, int rfd, int wfd, int f, unsigned int b, char *buf, char *back,
+		   unsigned int misalign)
+{
+	struct dwork *w = k->w;
+	uint64_t off = (uint64_t)b * D_BLOCK;
+	struct pat_mismatch m;
+	struct pat_expect e;
+	char desc[256];
+
+	if (w->writes) {
+		unsigned int g = (w->gen[f][b] + 1) & 0xfff;
+
+		if (g < 2)
+			g = 2;
+		pattern_fill(buf + misalign, D_BLOCK, off, FID_DATA + (unsigned int)f, g);
+		if (pwrite_full(wfd, buf + misalign, D_BLOCK, (off_t)off) != D_BLOCK) {
+			snprintf(k->fail, sizeof(k->fail), "write of block %u failed: %s", b,
+				 strerror(errno));
+			return false;
+		}
+		w->gen[f][b] = (unsigned short)g;
+	}
+	if (pread_full(rfd, back, D_BLOCK, (off_t)off) != D_BLOCK) {
+		snprintf(k->fail, sizeof(k->fail), "read of block %u failed: %s", b,
+			 strerror(errno));
+		return false;
+	}
+	e = pat_exp(off, FID_DATA + (unsigned int)f, w->gen[f][b]);
+	if (!pattern_check(back, D_BLOCK, &e, &m)) {
+		snprintf(k->fail, sizeof(k->fail), "file %d block %u (%s): %s", f, b,
+			 w->writes ? (k->idx & 1 ? "buffered write" : "O_DIRECT write") : "read",
+			 pattern_describe(&m, &e, desc, sizeof(desc)));
+		return false;
+	}
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *k = arg;
+	struct dwork *w = k->w;
+	struct sc_ctx *sc = w->sc;
+	int f = k->idx % 2, rfd, wfd;
+	char *buf = map_buffer(2 * D_BLOCK + 4096, sc->env->page);
+	char *back = map_buffer(D_BLOCK, sc->env->page);
+	unsigned int x = (unsigned int)k->idx * 7919u + 1;
+
+	/* even workers: O_DIRECT, misaligned sources; odd workers: buffered */
+	wfd = open(w->path[f], O_RDWR | O_CLOEXEC | (k->idx & 1 ? 0 : O_DIRECT));
+	rfd = open(w->path[f], O_RDONLY | O_CLOEXEC | (w->buffered_reads ? 0 : O_DIRECT));
+	if (!buf || !back || wfd < 0 || rfd < 0) {
+		snprintf(k->fail, sizeof(k->fail), "worker setup failed: %s", strerror(errno));
+		goto out;
+	}
+	while (now_sec() < sc->t_end && !k->fail[0]) {
+		unsigned int b;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b = (x % (D_FILE_SIZE / D_BLOCK / D_THREADS)) * D_THREADS + (unsigned int)k->idx;
+		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
+			break;
+		k->ops++;
+		if (sc->max_iter && k->ops >= sc->max_iter)
+			break;
+	}
+out:
+	if (wfd >= 0)
+		close(wfd);
+	if (rfd >= 0)
+		close(rfd);
+	unmap_buffer(buf, 2 * D_BLOCK + 4096);
+	unmap_buffer(back, D_BLOCK);
+	return NULL;
+}
+
+static void stress_workload(struct dwork *w)
+{
+	struct sc_ctx *sc = w->sc;
+	struct worker k[D_THREADS] = {0};
+	unsigned long ops = 0;
+
+	sc->t_end = now_sec() + sc->sub_duration;
+	for (int i = 0; i < D_THREADS; i++) {
+		k[i].w = w;
+		k[i].idx = i;
+		if (pthread_create(&k[i].th, NULL, worker_main, &k[i]))
+			k[i].idx = -1;
+	}
+	for (int i = 0; i < D_THREADS; i++) {
+		if (k[i].idx < 0)
+			continue;
+		pthread_join(k[i].th, NULL);
+		ops += k[i].ops;
+		if (k[i].fail[0])
+			sc_fail(sc, "worker %d: %s", i, k[i].fail);
+	}
+	sc->res->iterations += ops;
+	sc_note(sc, "%lu verified operations", ops);
+}
+
+#define OTHER_CHUNK (1u << 20)
+#define OTHER_TOTAL (64u << 20)
+
+/*
+ * While a reply is parked: read OTHER_TOTAL bytes of file 1 (never written in deterministic mode)
+ * in 1 MiB requests and verify them. That is more than pinfs's whole buffer arena, so an arena
+ * page released early would be handed out again before the parked reply goes.
+ */
+static void other_reads(struct sc_ctx *sc, int fd1, char *buf)
+{
+	for (size_t done = 0; done < OTHER_TOTAL && !sc_failed(sc); done += OTHER_CHUNK) {
+		uint64_t off = done % D_FILE_SIZE;
+		struct pat_expect e = pat_exp(off, FID_DATA2, 1);
+
+		if (pread_full(fd1, buf, OTHER_CHUNK, (off_t)off) != OTHER_CHUNK)
+			sc_fail(sc, "read of file 1 beside the parked reply failed");
+		else
+			sc_check(sc, buf, OTHER_CHUNK, &e,
+				 "round %lu: file 1 read beside the parked reply", sc->loop_iter);
+	}
+}
+
+/*
+ * Deterministic: the daemon forks while one write and then one read are parked; while the read's
+ * reply sits in the daemon's pages, other reads run (an arena page released early would be
+ * handed to one of them: the parked reply then carries file 1's data).
+ */
+static void det_workload(struct dwork *w)
+{
+	struct sc_ctx *sc = w->sc;
+	char *buf = map_buffer(D_BLOCK + 4096, sc->env->page);
+	char *back = map_buffer(D_BLOCK, sc->env->page);
+	char *other = map_buffer(OTHER_CHUNK, sc->env->page);
+	int fd1 = open(w->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
+	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
+	uint64_t ino = fd_ino(fd);
+
+	while (fd >= 0 && buf && back && sc_more(sc)) {
+		unsigned int b = (unsigned int)sc->loop_iter * 3,
+			     g = (unsigned int)sc->loop_iter + 2;
+		uint64_t off = (uint64_t)b * D_BLOCK;
+		struct bg_io io = {.fd = fd,
+				   .buf = buf + 512,
+				   .len = D_BLOCK,
+				   .off = (off_t)off,
+				   .write = true};
+		struct pat_expect e = pat_exp(off, FID_DATA, w->writes ? g : 1);
+		int id;
+
+		if (w->writes) {
+			pattern_fill(buf + 512, D_BLOCK, off, FID_DATA, g);
+			id = sc_hold(sc, "data", "write", ino, off, D_BLOCK);
+			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
+				sc_hold_release(sc, id);
+				bg_join(&io);
+				break;
+			}
+			sleep_us(10000); /* ~200 daemon forks with the payload parked */
+			sc_hold_release(sc, id);
+			if (bg_join(&io) != D_BLOCK)
+				sc_fail(sc, "parked write returned %zd", io.ret);
+		}
+		io = (struct bg_io){.fd = fd, .buf = back, .len = D_BLOCK, .off = (off_t)off};
+		memset(back, 0, D_BLOCK);
+		id = sc_hold(sc, "reply", "read", ino, off, D_BLOCK);
+		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
+			sc_hold_release(sc, id);
+			bg_join(&io);
+			break;
+		}
+		sleep_us(10000); /* the reply sits in daemon pages while it forks */
+		/* meanwhile other requests run: none may be handed the parked reply's pages */
+		other_reads(sc, fd1, other);
+		sc_hold_release(sc, id);
+		if (bg_join(&io) != D_BLOCK)
+			sc_fail(sc, "parked read returned %zd", io.ret);
+		sc_check(sc, back, D_BLOCK, &e, "round %lu: block %u after the parked I/O",
+			 sc->loop_iter, b);
+	}
+	if (fd >= 0)
+		close(fd);
+	unmap_buffer(buf, D_BLOCK + 4096);
+	unmap_buffer(back, D_BLOCK);
+	unmap_buffer(other, OTHER_CHUNK);
+	if (fd1 >= 0)
+		close(fd1);
+}
+
+static void daemon_run(struct sc_ctx *sc, enum dpath p, bool buffered_probe, bool writes,
+		       bool buffered_reads)
+{
+	struct dwork *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		sc_fail(sc, "out of memory");
+		return;
+	}
+	w->sc = sc;
+	w->writes = writes;
+	w->buffered_reads = buffered_reads;
+	for (int f = 0; f < 2; f++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "daemon-%d.dat", f);
+		sc_path(sc, w->path[f], sizeof(w->path[f]), name);
+		if (!sc_make_file(sc, w->path[f], D_FILE_SIZE, FID_DATA + (unsigned int)f, 1))
+			goto out;
+		for (size_t b = 0; b < D_FILE_SIZE / D_BLOCK; b++)
+			w->gen[f][b] = 1;
+	}
+	if (!path_used(sc, w, p, buffered_probe))
+		goto out;
+	/* the probe wrote zeros at the start of file 0: restore it */
+	if (!sc_make_file(sc, w->path[0], D_FILE_SIZE, FID_DATA, 1))
+		goto out;
+	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
+		sc_fail(sc, "pinfs refused `forker on`");
+		goto out;
+	}
+	if (sc->mode == MODE_DETERMINISTIC)
+		det_workload(w);
+	else
+		stress_workload(w);
+	ctl_forker(sc->ctl, false, 0);
+	sc_pass(sc);
+out:
+	free(w);
+}
+
+void run_daemon_copybuf(struct sc_ctx *sc)
+{
+	daemon_run(sc, DP_ANY, false, true, false);
+}
+
+void run_daemon_backing_dio(struct sc_ctx *sc)
+{
+	struct dma_args a = {.misalign = 512, .nthreads = 16, .child_may_touch = true};
+	struct dwork probe = {.sc = sc};
+
+	sc_path(sc, probe.path[0], sizeof(probe.path[0]), "daemon-probe.dat");
+	if (!sc_make_file(sc, probe.path[0], 1u << 20, FID_DATA, 1) ||
+	    !path_used(sc, &probe, DP_DIRECT, false))
+		return;
+	a.buflen = (a.nthreads + 1) * sc->env->page;
+	a.buf = map_buffer(a.buflen, sc->env->page);
+	if (!a.buf || ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
+		sc_fail(sc, "setup failed (buffer or `forker on`)");
+		unmap_buffer(a.buf, a.buflen);
+		return;
+	}
+	dma_body(sc, &a); /* #1/#2 through the mount while the daemon forks */
+	ctl_forker(sc->ctl, false, 0);
+	unmap_buffer(a.buf, a.buflen);
+}
+
+/*
+ * pinfs's stats cannot show whether READ replies are vmspliced (-o vmsplice: they count as
+ * direct or buffered bytes), so #23 always runs its verified READ workload and says so.
+ */
+void run_daemon_vmsplice(struct sc_ctx *sc)
+{
+	sc_note(sc, "whether replies were vmspliced is not visible in stats (pinfs: -o vmsplice)");
+	daemon_run(sc, DP_ANY, false, false, false);
+}
+
+void run_daemon_gift_move(struct sc_ctx *sc)
+{
+	daemon_run(sc, DP_SPLICED, true, false, true);
+}
+
+void run_daemon_uring(struct sc_ctx *sc)
+{
+	daemon_run(sc, DP_URING, false, true, false);
+}
