@@ -232,17 +232,17 @@ static void cmd_wait(const struct args *a, struct out *o)
 {
 	struct held_request reqs[16];
 	uint64_t id, timeout;
-	int n;
+	int n, nreqs;
 
 	if (!num_arg(a, "id", &id, 0) || !id || !num_arg(a, "timeout_ms", &timeout, 10000))
 		return error_reply(o, "wait needs id=N");
-	n = hold_wait((int)id, timeout, reqs, 16);
+	n = hold_wait((int)id, timeout, reqs, 16, &nreqs);
 	if (n == -ETIMEDOUT)
 		return error_reply(o, "timeout");
 	if (n < 0)
 		return error_reply(o, "no such hold");
 	put(o, "{\"ok\":true,\"held\":%d,\"requests\":[", n);
-	for (int k = 0; k < n && k < 16; k++)
+	for (int k = 0; k < nreqs; k++)
 		put(o, "%s{\"op\":\"%s\",\"ino\":%lu,\"off\":%lu,\"len\":%lu}", k ? "," : "",
 		    hold_op_name(reqs[k].op), (unsigned long)reqs[k].ino,
 		    (unsigned long)reqs[k].off, (unsigned long)reqs[k].len);

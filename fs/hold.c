@@ -292,12 +292,13 @@ static struct hold *find_id(int id)
 	return NULL;
 }
 
-int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max)
+int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max, int *nout)
 {
 	struct timespec limit = deadline_after(timeout_ms);
 	struct hold *h;
 	int ret;
 
+	*nout = 0;
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		h = find_id(id);
@@ -309,7 +310,7 @@ int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max
 			unsigned int n = h->spec.at == HOLD_RECEIVE ? gate_parked : h->parked;
 
 			for (int k = 0; k < max && k < (int)h->caught && k < MAX_RECORDED; k++)
-				out[k] = h->recorded[k];
+				out[(*nout)++] = h->recorded[k];
 			ret = (int)n;
 			break;
 		}

@@ -56,9 +56,11 @@ int hold_arm(const struct hold_spec *spec, int owner);
 
 /*
  * Wait up to @timeout_ms until hold @id has parked a request; copies up to @max
- * of them into @out. Returns the number parked, -ETIMEDOUT, or -ENOENT.
+ * of the requests it caught into @out and their number into *@nout (none for a
+ * receive hold: its requests are still in the kernel). Returns the number
+ * parked, -ETIMEDOUT, or -ENOENT.
  */
-int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max);
+int hold_wait(int id, unsigned int timeout_ms, struct held_request *out, int max, int *nout);
 
 /* Release hold @id (0: every hold); returns the requests let go, or -ENOENT. */
 int hold_release(int id);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <pinit/arena.h>
+#include <pinit/ledger.h>
 
 #include "creds.h"
 #include "datapath.h"
@@ -50,6 +51,24 @@ static int pool_init(size_t npages)
 		return -errno;
 	}
 	return 0;
+}
+
+static long leaked_pages;
+
+/*
+ * Every worker is gone: whatever the buffers still hold leaked. Report it as
+ * a leak now, before the buffers go back to the arena (where a leaked pin
+ * would only read as "pinned page freed", and pin_check=strict would stop
+ * there), and remember it for the exit status (loop_leaked_pages()).
+ */
+static void check_leaks(void)
+{
+	leaked_pages += ledger_check_leaks();
+}
+
+long loop_leaked_pages(void)
+{
+	return leaked_pages;
 }
 
 static void pool_destroy(void)
@@ -331,6 +350,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			pthread_join(workers[i].tid, NULL);
 	sem_destroy(&l.finished);
 out:
+	check_leaks();
 	for (unsigned int i = 0; i < nthreads; i++)
 		thread_free(workers[i].th);
 	free(workers);
@@ -356,6 +376,7 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	ret = fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
+	check_leaks();
 	pool_destroy();
 	return ret < 0 ? ret : ret > 0 ? -EIO : 0;
 }

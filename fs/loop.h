@@ -70,6 +70,9 @@ int loop_run(struct pinfs *fs, unsigned int nthreads);
 /* Serve with libfuse's multi-threaded loop and clone_fd. Returns 0 or -errno. */
 int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads);
 
+/* Pages the loop found still referenced or pinned when its workers had ended. */
+long loop_leaked_pages(void);
+
 /* Bytes between the start of a request and a FUSE_WRITE payload. */
 #define PINFS_WRITE_HEADER_SIZE 80
 

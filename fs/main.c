@@ -175,6 +175,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
 		goto out_signals;
 	}
+	if (mount_apply_atime(o))
+		goto out_unmount;
 	err = init_ext_install(fs.se);
 	if (err)
 		fprintf(stderr, "pinfs: cannot hook the INIT reply (%s): MAP_SHARED mmap of "
@@ -211,7 +213,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
 	control_stop();
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
-	if (ledger_check_leaks())
+	if (loop_leaked_pages() || ledger_check_leaks())
 		ret = 1;
 	if (o->foreground)
 		opstats_print(&fs.stats, stderr);

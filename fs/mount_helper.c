@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 
 #include "mount_helper.h"
 
@@ -26,12 +25,23 @@ static const struct flag_word flag_words[] = {
 	{"nodev", MS_NODEV, true},	{"dev", MS_NODEV, false},
 	{"noexec", MS_NOEXEC, true},	{"exec", MS_NOEXEC, false},
 	{"sync", MS_SYNCHRONOUS, true}, {"async", MS_SYNCHRONOUS, false},
-	{"dirsync", MS_DIRSYNC, true},	{"noatime", MS_NOATIME, true},
-	{"atime", MS_NOATIME, false},
+	{"dirsync", MS_DIRSYNC, true},	{"nodiratime", MS_NODIRATIME, true},
+	{"diratime", MS_NODIRATIME, false},
+};
+
+/* The atime mode: one of noatime, relatime, strictatime (atime: the default, relatime). */
+static const struct flag_word atime_words[] = {
+	{"noatime", MS_NOATIME, true},		{"atime", MS_RELATIME, true},
+	{"relatime", MS_RELATIME, true},	{"norelatime", MS_STRICTATIME, true},
+	{"strictatime", MS_STRICTATIME, true},
 };
 
 static unsigned long apply_word(unsigned long flags, const char *word)
 {
+	for (size_t i = 0; i < sizeof(atime_words) / sizeof(atime_words[0]); i++)
+		if (!strcmp(word, atime_words[i].name))
+			return (flags & ~(MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) |
+			       atime_words[i].flag;
 	for (size_t i = 0; i < sizeof(flag_words) / sizeof(flag_words[0]); i++) {
 		if (strcmp(word, flag_words[i].name))
 			continue;
@@ -40,54 +50,96 @@ static unsigned long apply_word(unsigned long flags, const char *word)
 	return flags;
 }
 
-int mount_helper_remount(const struct pinfs_options *o)
+static unsigned long apply_words(unsigned long flags, const char *list)
 {
-	const char *mnt = o->mountpoint_real;
-	unsigned long flags = 0;
-	struct statvfs sv;
-	struct statfs sf;
-	char *words, *save = NULL;
+	char *words = list ? strdup(list) : NULL, *save = NULL;
 
-	if (statfs(mnt, &sf) || statvfs(mnt, &sv)) {
-		int err = errno;
-
-		fprintf(stderr, "pinfs: remount '%s': %s\n", mnt, strerror(err));
-		return -err;
-	}
-	if (sf.f_type != FUSE_SUPER_MAGIC) {
-		fprintf(stderr, "pinfs: remount '%s': not a FUSE mount\n", mnt);
-		return -EINVAL;
-	}
-	if (sv.f_flag & ST_RDONLY)
-		flags |= MS_RDONLY;
-	if (sv.f_flag & ST_NOSUID)
-		flags |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		flags |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		flags |= MS_NOEXEC;
-	if (sv.f_flag & ST_SYNCHRONOUS)
-		flags |= MS_SYNCHRONOUS;
-	if (sv.f_flag & ST_NOATIME)
-		flags |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		flags |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		flags |= MS_RELATIME;
-
-	words = o->mount_flags ? strdup(o->mount_flags) : NULL;
 	for (char *w = words ? strtok_r(words, ",", &save) : NULL; w;
 	     w = strtok_r(NULL, ",", &save))
 		flags = apply_word(flags, w);
 	free(words);
+	return flags;
+}
+
+/*
+ * The per-mount flags of @mnt from /proc/self/mountinfo (no request reaches
+ * the file system, so this works before the daemon serves). Returns 0 or -errno.
+ */
+static int current_mount_flags(const char *mnt, unsigned long *flags)
+{
+	static const struct flag_word words[] = {
+		{"ro", MS_RDONLY, true},	  {"nosuid", MS_NOSUID, true},
+		{"nodev", MS_NODEV, true},	  {"noexec", MS_NOEXEC, true},
+		{"noatime", MS_NOATIME, true},	  {"nodiratime", MS_NODIRATIME, true},
+		{"relatime", MS_RELATIME, true},
+	};
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], point[4096], opts[1024];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* A later line for the same point is the mount on top: keep the last match. */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d %*d %*s %*s %4095s %1023s", point, opts) != 2 ||
+		    strcmp(point, mnt))
+			continue;
+		*flags = 0;
+		for (char *save = NULL, *w = strtok_r(opts, ",", &save); w;
+		     w = strtok_r(NULL, ",", &save))
+			for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+				if (!strcmp(w, words[i].name))
+					*flags |= words[i].flag;
+		if (!(*flags & (MS_NOATIME | MS_RELATIME)))
+			*flags |= MS_STRICTATIME;
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* mount(2) @o's mountpoint with @how and its current flags changed by @o's options. */
+static int remount_with(const struct pinfs_options *o, unsigned long how)
+{
+	const char *mnt = o->mountpoint_real;
+	unsigned long flags = 0;
+	int err = current_mount_flags(mnt, &flags);
+
+	if (err) {
+		fprintf(stderr, "pinfs: remount '%s': %s\n", mnt,
+			err == -ENOENT ? "not mounted" : strerror(-err));
+		return err;
+	}
+	flags = apply_words(apply_words(flags, o->mount_flags), o->atime_flags);
 	if (o->dev_suid)
 		flags &= ~(MS_NODEV | MS_NOSUID);
-
-	if (mount(NULL, mnt, NULL, MS_REMOUNT | flags, NULL)) {
-		int err = errno;
-
+	if (mount(NULL, mnt, NULL, how | flags, NULL)) {
+		err = errno;
 		fprintf(stderr, "pinfs: remount '%s': %s\n", mnt, strerror(err));
 		return -err;
 	}
 	return 0;
+}
+
+int mount_helper_remount(const struct pinfs_options *o)
+{
+	struct statfs sf;
+
+	/* The daemon is serving: statfs() is answered. */
+	if (statfs(o->mountpoint_real, &sf)) {
+		fprintf(stderr, "pinfs: remount '%s': %s\n", o->mountpoint_real, strerror(errno));
+		return -errno;
+	}
+	if (sf.f_type != FUSE_SUPER_MAGIC) {
+		fprintf(stderr, "pinfs: remount '%s': not a FUSE mount\n", o->mountpoint_real);
+		return -EINVAL;
+	}
+	return remount_with(o, MS_REMOUNT);
+}
+
+int mount_apply_atime(const struct pinfs_options *o)
+{
+	if (!o->atime_flags)
+		return 0;
+	return remount_with(o, MS_REMOUNT | MS_BIND);
 }

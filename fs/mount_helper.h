@@ -16,4 +16,11 @@
 /* Remount @o->mountpoint_real. Returns 0, or -errno after one line on stderr. */
 int mount_helper_remount(const struct pinfs_options *o);
 
+/*
+ * Apply the atime flags libfuse 3.14 cannot pass (nodiratime, strictatime,
+ * relatime, ...) to the fresh mount: MS_REMOUNT | MS_BIND changes only the
+ * mount's own flags. Returns 0, or -errno after one line on stderr.
+ */
+int mount_apply_atime(const struct pinfs_options *o);
+
 #endif

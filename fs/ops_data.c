@@ -263,8 +263,11 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	if (b->flags & FUSE_BUF_IS_FD)
 		bufv->idx = n == (ssize_t)size ? 1 : 0; /* libfuse clears a pipe left unread */
 	stats_count(&fs->stats, PINFS_OP_WRITE, n < 0 ? (int)n : 0);
-	/* Writeback (fi->writepage) carries no caller: the kernel killed suid then. */
-	if (n >= 0 && !fi->writepage)
+	/*
+	 * Writeback (fi->writepage) carries no caller: the kernel killed suid then.
+	 * An early acknowledgement (unsafe mode) freed @req: nothing of it after.
+	 */
+	if (n >= 0 && !fi->writepage && !acked)
 		pinfs_kill_suid(fs, req, ino, f->fd);
 	hold_check(HOLD_REPLY, HOLD_OP_WRITE, f->inode->ino, off, size);
 	stats_request(f->engine->kind, true, stats_now_ns() - start);

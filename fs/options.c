@@ -97,6 +97,10 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("atime", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("noatime", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("relatime", KEY_RELATIME),
+	FUSE_OPT_KEY("norelatime", KEY_RELATIME),
+	FUSE_OPT_KEY("strictatime", KEY_RELATIME),
+	FUSE_OPT_KEY("nodiratime", KEY_RELATIME),
+	FUSE_OPT_KEY("diratime", KEY_RELATIME),
 	/* mount(8) and fstab bookkeeping, accepted in helper mode only */
 	FUSE_OPT_KEY("remount", KEY_REMOUNT),
 	FUSE_OPT_KEY("defaults", KEY_HELPER_IGNORED),
@@ -240,18 +244,23 @@ static int set_string(char **dst, const char *arg, bool nonempty)
 	return *dst ? 0 : -ENOMEM;
 }
 
-static int append_flag(struct pinfs_options *o, const char *flag)
+static int append_word(char **list, const char *flag)
 {
-	size_t len = o->mount_flags ? strlen(o->mount_flags) : 0;
-	char *s = realloc(o->mount_flags, len + strlen(flag) + 2);
+	size_t len = *list ? strlen(*list) : 0;
+	char *s = realloc(*list, len + strlen(flag) + 2);
 
 	if (!s)
 		return -ENOMEM;
 	if (len)
 		s[len++] = ',';
 	strcpy(s + len, flag);
-	o->mount_flags = s;
+	*list = s;
 	return 0;
+}
+
+static int append_flag(struct pinfs_options *o, const char *flag)
+{
+	return append_word(&o->mount_flags, flag);
 }
 
 static int parse_mount_flag(struct pinfs_options *o, const char *arg)
@@ -379,7 +388,8 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 	case KEY_MOUNT_FLAG:
 		return parse_mount_flag(o, arg);
 	case KEY_RELATIME:
-		return 0; /* the kernel's default */
+		/* Applied after mounting (mount_apply_atime()); libfuse 3.14 rejects them. */
+		return append_word(&o->atime_flags, arg);
 	case KEY_REMOUNT:
 	case KEY_HELPER_IGNORED:
 	case KEY_HELPER_IGNORED_PREFIX:
@@ -448,6 +458,7 @@ void options_free(struct pinfs_options *o)
 	free(o->fsname);
 	free(o->subtype);
 	free(o->mount_flags);
+	free(o->atime_flags);
 	free(o->engine);
 	free(o->control);
 	memset(o, 0, sizeof(*o));
@@ -791,7 +802,7 @@ void options_print_help(FILE *out, const char *progname)
 		"  subtype=NAME             type shown as fuse.NAME (default: pinfs; none in helper\n"
 		"                           mode, where the type is plain \"fuse\")\n"
 		"  ro, rw, nodev, dev, nosuid, suid, noexec, exec, sync, async, dirsync,\n"
-		"  noatime, atime, relatime\n"
+		"  noatime, atime, relatime, norelatime, strictatime, nodiratime, diratime\n"
 		"                           generic mount flags (default: rw,nodev,nosuid,relatime)\n"
 		"\n"
 		"helper mode only (mount.fuse.pinfs, run by mount(8) and fstab):\n"

@@ -105,6 +105,8 @@ struct pinfs_options {
 
 	/* mount flags passed on to libfuse (ro, nosuid, ...), as "-o a,b" */
 	char *mount_flags;
+	/* atime flags libfuse 3.14 does not know (nodiratime, strictatime, ...), same form */
+	char *atime_flags;
 };
 
 /* Fill @o with defaults. */

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The control socket against a live mount (docs/control.md): ping, stats,
+# malformed commands, a hold at=reply on a READ whose data is checked after
+# release (the daemon read it before the hold: a change to the backing file
+# while it is parked must not show), the receive gate (at=receive) with a READ
+# and a WRITE queued behind it, a hold whose timeout expires, a hold released
+# because the connection that armed it closed, release all, and wait's timeout.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_pin.sh"
+
+src=$(newdir src)
+mnt=$(newdir mnt)
+CTL_SOCK=$WORK/ctl.sock
+NTHREADS=2
+"$PINWL" fill "$src/f1" 0 65536 1 || fail "fill"
+"$PINWL" fill "$src/f2" 0 200000 2 || fail "fill"
+pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK,pin_check=on,max_threads=$NTHREADS"
+ino1=$(stat -c %i "$mnt/f1")
+ino2=$(stat -c %i "$mnt/f2")
+
+# bg NAME COMMAND...: run COMMAND in the background, bounded; its pid in BG[NAME].
+declare -A BG=()
+bg() {
+	local name=$1
+	shift
+	spawn timeout 60 "$@" >"$WORK/bg.$name.out" 2>&1
+	BG[$name]=$!
+}
+running() {
+	kill -0 "${BG[$1]}" 2>/dev/null
+}
+# finish NAME SECONDS: wait up to SECONDS for NAME to end; its exit status.
+finish() {
+	local name=$1 i
+	for ((i = 0; i < $2 * 20; i++)); do
+		running "$name" || break
+		sleep 0.05
+	done
+	running "$name" && fail "$name did not finish in $2 s"
+	wait "${BG[$name]}"
+}
+must_block() {	# must_block NAME: still parked after a moment
+	sleep 0.5
+	running "$1" || { cat "$WORK/bg.$1.out"; fail "$1 finished although it was held"; }
+}
+field() {	# field JSON KEY: a string or number value
+	sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$1"
+}
+
+# ---- ping, stats, errors ----
+a=$(ctl ping) || fail "ping: $a"
+pid=$(field "$a" pid)
+[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pinfs ] || fail "ping names pid $pid, not pinfs: $a"
+[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$DAEMON_PID" ] || fail "ping's pid is not our daemon"
+pass "ping ($a)"
+s=$(ctl stats) || fail "stats: $s"
+for k in acquired released outstanding longterm_held get_acquired get_released listed total \
+	warnings direct bounced buffered spliced armed held; do
+	[ -n "$(jnum "$s" $k)" ] || fail "stats has no $k: $s"
+done
+grep -q '"engines":{"sync":{' <<<"$s" || fail "stats has no engines: $s"
+pass "stats"
+for bad in "bogus" "hold" "hold at=nowhere" "hold at=data op=frob" "hold at=data count=x" \
+	"wait" "wait id=999" "release id=999" "release"; do
+	rc=0
+	# shellcheck disable=SC2086 # the words are the command
+	a=$(ctl $bad) || rc=$?
+	if [ $rc != 1 ] || ! grep -q '"ok":false,"error":"' <<<"$a"; then
+		fail "'$bad' answered $a (exit $rc)"
+	fi
+done
+pass "malformed commands answer ok:false"
+
+# ---- hold at=reply: the data read before the hold is what the reader gets ----
+ctl_open c
+ctl_send c hold at=reply op=read ino="$ino1" off=0 len=4096
+grep -q '"ok":true,"id":' <<<"$CTL_ANSWER" || fail "hold at=reply: $CTL_ANSWER"
+id=$(field "$CTL_ANSWER" id)
+bg r1 "$PINWL" check "$mnt/f1" 0 65536 1 -d
+ctl_send c wait id="$id"
+grep -q "\"held\":1,\"requests\":\[{\"op\":\"read\",\"ino\":$ino1,\"off\":0," <<<"$CTL_ANSWER" ||
+	fail "wait: $CTL_ANSWER"
+must_block r1
+[ "$(jnum "$(ctl stats)" held)" = 1 ] || fail "stats does not count the parked request"
+"$PINWL" fill "$src/f1" 0 65536 3	# the backing file changes while the reply is parked
+ctl_send c release id="$id"
+grep -q '"ok":true,"released":1' <<<"$CTL_ANSWER" || fail "release: $CTL_ANSWER"
+finish r1 10 || { cat "$WORK/bg.r1.out"; fail "the held READ returned other data than it read"; }
+"$PINWL" check "$mnt/f1" 0 65536 3 -d || fail "a new READ does not see the new data"
+pass "hold at=reply on a READ: parked, released, its data intact"
+
+# ---- hold at=receive: the gate, with a READ and a WRITE queued behind it ----
+ctl_send c hold at=receive
+grep -q '"ok":true,"id":' <<<"$CTL_ANSWER" || fail "hold at=receive: $CTL_ANSWER"
+id=$(field "$CTL_ANSWER" id)
+bg r2 "$PINWL" check "$mnt/f2" 1000 100000 2 -d
+bg w2 "$PINWL" fill "$mnt/f3" 0 70000 4 -d
+ctl_send c wait id="$id"
+[ "$(field "$CTL_ANSWER" held)" = "$NTHREADS" ] || fail "wait at=receive: $CTL_ANSWER"
+# the requests are still in the kernel: none to list (not stale memory)
+grep -q '"requests":\[\]}' <<<"$CTL_ANSWER" || fail "wait at=receive lists requests: $CTL_ANSWER"
+must_block r2
+running w2 || fail "a WRITE went past the receive gate"
+[ "$(jnum "$(ctl stats)" held)" = "$NTHREADS" ] || fail "stats: workers not parked at the gate"
+[ -e "$src/f3" ] && fail "the CREATE behind the gate reached the backing store"
+ctl_send c release id="$id"
+grep -q '"ok":true' <<<"$CTL_ANSWER" || fail "release: $CTL_ANSWER"
+finish r2 10 || fail "the READ queued behind the gate failed: $(cat "$WORK/bg.r2.out")"
+finish w2 10 || fail "the WRITE queued behind the gate failed: $(cat "$WORK/bg.w2.out")"
+"$PINWL" check "$src/f3" 0 70000 4 || fail "the WRITE queued behind the gate lost data"
+pass "hold at=receive: requests queue in the kernel until release"
+
+# ---- a hold whose timeout expires ----
+start=$(date +%s%N)	# the timeout runs from arming
+ctl_send c hold at=data op=read ino="$ino2" timeout_ms=1500
+id=$(field "$CTL_ANSWER" id)
+bg r3 "$PINWL" check "$mnt/f2" 5 4096 2 -d
+ctl_send c wait id="$id"
+[ "$(field "$CTL_ANSWER" held)" = 1 ] || fail "wait (timeout hold): $CTL_ANSWER"
+finish r3 10 || fail "the READ of an expired hold failed"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$ms" -ge 1490 ] || fail "the hold let go after $ms ms, before its timeout_ms=1500"
+ctl_send c release id="$id"
+grep -q '"ok":false' <<<"$CTL_ANSWER" || fail "an expired hold can still be released: $CTL_ANSWER"
+[ "$(jnum "$(ctl stats)" armed)" = 0 ] || fail "an expired hold is still armed"
+pass "hold timeout_ms=1500 expired after $ms ms"
+
+# ---- a hold dies with its connection ----
+ctl_open c2
+ctl_send c2 hold at=reply op=read ino="$ino2"
+id=$(field "$CTL_ANSWER" id)
+bg r4 "$PINWL" check "$mnt/f2" 4096 8192 2 -d
+ctl_send c wait id="$id"	# another connection can wait on it
+[ "$(field "$CTL_ANSWER" held)" = 1 ] || fail "wait from another connection: $CTL_ANSWER"
+must_block r4
+ctl_close c2
+finish r4 5 || fail "the READ held by a closed connection failed: $(cat "$WORK/bg.r4.out")"
+[ "$(jnum "$(ctl stats)" armed)" = 0 ] || fail "the closed connection's hold is still armed"
+pass "a hold is released when its connection closes"
+
+# ---- release all; wait's timeout ----
+ctl_send c hold at=data op=write
+ctl_send c hold at=reply op=read ino="$ino1" count=3
+id=$(field "$CTL_ANSWER" id)
+ctl_send c wait id="$id" timeout_ms=200
+grep -q '"ok":false,"error":"timeout"' <<<"$CTL_ANSWER" || fail "wait timeout: $CTL_ANSWER"
+[ "$(jnum "$(ctl stats)" armed)" = 2 ] || fail "two holds should be armed"
+a=$(ctl release all) || fail "release all: $a"
+[ "$(jnum "$(ctl stats)" armed)" = 0 ] || fail "release all left holds armed"
+"$PINWL" check "$mnt/f1" 0 65536 3 -d || fail "READ after release all"
+pass "release all, wait timeout_ms"
+ctl_close c
+
+ledger_check "control" sync "$NTHREADS"
+daemon_exit_clean "control" "$mnt"
+[ -e "$CTL_SOCK" ] && fail "the control socket was not removed at unmount"
+echo "passed"
