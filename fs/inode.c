@@ -94,6 +94,8 @@ struct inode_table {
 	unsigned int fd_cache;
 	unsigned int ghost_max;
 	bool use_handles;
+	bool stable_ids; /* the root's handles are 8-byte FILEID_INO32_GEN */
+	int handle_type; /* the root's handle type */
 	fuse_ino_t next_id;
 	struct mount_entry *mounts;
 	struct record *root;
@@ -382,6 +384,27 @@ static int mount_fd_for(struct inode_table *t, int mount_id, int fd, const struc
 	return mfd;
 }
 
+#define FILEID_INO32_GEN 1
+#define STABLE_HANDLE_BYTES 8
+
+/* The stable node id (inode.h) of a record on @dev with handle @fh, or 0 for none. */
+static fuse_ino_t stable_id(const struct inode_table *t, const struct file_handle *fh, dev_t dev)
+{
+	uint32_t fid[2];	/* ino, generation */
+
+	if (!t->stable_ids || !fh || fh->handle_type != t->handle_type ||
+	    fh->handle_bytes != STABLE_HANDLE_BYTES || dev != t->root->pub.dev)
+		return 0;
+	memcpy(fid, fh->f_handle, sizeof(fid));
+	/* Generation 0 would land among the counter ids. */
+	return fid[1] ? (fuse_ino_t)fid[1] << 32 | fid[0] : 0;
+}
+
+uint64_t inode_generation(const struct pinfs_inode *in, uint64_t epoch)
+{
+	return in->stable_id ? 0 : epoch;
+}
+
 struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 {
 	struct inode_table *t = calloc(1, sizeof(*t));
@@ -427,6 +450,9 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 			t->mounts->next = NULL;
 		}
 		t->use_handles = fh != NULL;
+		t->stable_ids = fh && fh->handle_type == FILEID_INO32_GEN &&
+				fh->handle_bytes == STABLE_HANDLE_BYTES;
+		t->handle_type = fh ? fh->handle_type : 0;
 	}
 	if (!t->mounts)
 		close(cfg->root_mount_fd);
@@ -645,7 +671,10 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 			close(fd);
 			return -ENOMEM;
 		}
-		r->pub.nodeid = t->next_id++;
+		r->pub.nodeid = stable_id(t, fh, st->st_dev);
+		r->pub.stable_id = r->pub.nodeid != 0;
+		if (!r->pub.stable_id)
+			r->pub.nodeid = t->next_id++;
 		r->nlookup = 1;
 		r->refs = 1;
 		t->nlive++;
@@ -660,6 +689,39 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 		close(close_fd);
 	*out = &r->pub;
 	return 0;
+}
+
+struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid)
+{
+	struct {
+		struct file_handle fh;
+		uint32_t fid[2];
+	} h = { .fh = { .handle_bytes = STABLE_HANDLE_BYTES } };
+	struct pinfs_inode *in = NULL;
+	struct stat st;
+	int fd;
+
+	if (!t->stable_ids || !(nodeid >> 32))
+		return NULL;
+	h.fh.handle_type = t->handle_type;
+	h.fid[0] = (uint32_t)nodeid;
+	h.fid[1] = (uint32_t)(nodeid >> 32);
+	fd = open_by_handle_at(t->mounts->fd, &h.fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) || st.st_dev != t->root->pub.dev) {
+		close(fd);
+		return NULL;
+	}
+	/* inode_register() takes @fd; the id it assigns is @nodeid again. */
+	if (inode_register(t, fd, &st, &in))
+		return NULL;
+	if (in->nodeid != nodeid) {
+		inode_forget(t, in->nodeid, 1);
+		inode_put(t, in);
+		return NULL;
+	}
+	return in;
 }
 
 void inode_ref_kernel(struct inode_table *t, struct pinfs_inode *in)

@@ -37,6 +37,7 @@ struct pinfs_inode {
 	dev_t dev; /* constant: backing st_dev */
 	ino_t ino; /* constant: backing st_ino */
 	mode_t type; /* constant: S_IFMT bits */
+	bool stable_id; /* constant: nodeid derived from the backing file handle */
 
 	atomic_bool caps_absent; /* "security.capability" known absent (ops_xattr.c) */
 	struct range_lock writes; /* overlapping writes exclude each other (datapath.c) */
@@ -91,6 +92,25 @@ int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags);
  * Returns 0 or -errno.
  */
 int inode_register(struct inode_table *t, int fd, const struct stat *st, struct pinfs_inode **out);
+
+/*
+ * Node ids that outlive the daemon. On a backing filesystem whose file handles
+ * are a 32-bit inode number and a 32-bit generation (ext4's FILEID_INO32_GEN),
+ * an inode's node id is that handle, generation in the high half; every other
+ * inode gets a counter id below 2^32. A FUSE export handle (node id plus
+ * generation) taken before a remount therefore still names its file after it:
+ * the kernel asks for node id N with LOOKUP(N, "."), and the new daemon reopens
+ * the backing inode from N itself (xfstests generic/477, 777).
+ *
+ * inode_revive(): the record for a stable node id the table does not hold,
+ * reopened by handle, with one kernel reference and an in-flight reference, as
+ * inode_register() leaves a fresh lookup. NULL (ESTALE) if @nodeid is not a
+ * stable id or its inode is gone.
+ */
+struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid);
+
+/* The FUSE generation of @in: 0 for a stable node id, else the mount's epoch. */
+uint64_t inode_generation(const struct pinfs_inode *in, uint64_t epoch);
 
 /* Add one kernel reference to a record the caller holds (LOOKUP of "."). */
 void inode_ref_kernel(struct inode_table *t, struct pinfs_inode *in);

@@ -36,7 +36,7 @@ static void fill_entry(struct pinfs *fs, struct fuse_entry_param *e, struct pinf
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = in->nodeid;
-	e->generation = fs->generation;
+	e->generation = inode_generation(in, fs->generation);
 	e->attr = *st;
 	e->attr_timeout = fs->opts->timeout;
 	e->entry_timeout = fs->opts->timeout;
@@ -83,12 +83,52 @@ static int lookup_in(struct pinfs *fs, struct pinfs_inode *dir, int dirfd, const
 	return 0;
 }
 
+/*
+ * An export handle's LOOKUP(N, ".") or (N, "..") for a node id this daemon
+ * never gave out (one from before a remount): reopen it by its stable id.
+ */
+static int lookup_revived(struct pinfs *fs, fuse_ino_t nodeid, const char *name,
+			  struct fuse_entry_param *e)
+{
+	struct pinfs_inode *in = inode_revive(fs->itab, nodeid);
+	struct stat st;
+	struct iref dir;
+	int err;
+
+	if (!in)
+		return -ESTALE;
+	if (!strcmp(name, ".")) {
+		/* inode_revive() took the kernel reference this LOOKUP returns. */
+		err = iref_get(fs, nodeid, &dir);
+		if (!err) {
+			err = stat_fd(dir.fd, &st);
+			if (!err)
+				fill_entry(fs, e, in, &st);
+			iref_put(fs, &dir);
+		}
+		if (err)
+			inode_forget(fs->itab, nodeid, 1);
+		inode_put(fs->itab, in);
+		return err;
+	}
+	err = iref_get(fs, nodeid, &dir);
+	if (!err) {
+		err = lookup_in(fs, dir.inode, dir.fd, name, e);
+		iref_put(fs, &dir);
+	}
+	inode_forget(fs->itab, nodeid, 1);	/* only the result is the kernel's */
+	inode_put(fs->itab, in);
+	return err;
+}
+
 int pinfs_do_lookup(struct pinfs *fs, fuse_ino_t parent, const char *name,
 		    struct fuse_entry_param *e)
 {
 	struct iref dir;
 	int err = iref_get(fs, parent, &dir);
 
+	if (err == -ESTALE && (!strcmp(name, ".") || !strcmp(name, "..")))
+		return lookup_revived(fs, parent, name, e);
 	if (err)
 		return err;
 	err = lookup_in(fs, dir.inode, dir.fd, name, e);

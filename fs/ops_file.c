@@ -178,7 +178,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	}
 	memset(&e, 0, sizeof(e));
 	e.ino = in->nodeid;
-	e.generation = fs->generation;
+	e.generation = inode_generation(in, fs->generation);
 	e.attr = st;
 	e.attr_timeout = fs->opts->timeout;
 	e.entry_timeout = fs->opts->timeout;

@@ -8,7 +8,14 @@
  * "..", xfstests generic/426, 467, 477). A handle of a deleted file must give
  * ESTALE.
  *
+ * With --save FILE it only takes handles of a file and a directory and writes
+ * them to FILE; with --load FILE it opens them again, on a new mount of the
+ * same source: node ids that outlive the daemon (stable ids, fs/inode.h;
+ * xfstests generic/477, 777).
+ *
  * usage: handles DIR-ON-THE-MOUNT
+ *        handles --save FILE DIR-ON-THE-MOUNT
+ *        handles --load FILE DIR-ON-THE-MOUNT
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,6 +68,57 @@ static void check(int ok, const char *what)
 		failures++;
 }
 
+/* --save: handles of "kept" (a file) and "keptdir" (with "keptdir/child") into @file. */
+static int save_handles(const char *file)
+{
+	struct handle h[2];
+	FILE *f;
+	int fd;
+
+	mkdir("keptdir", 0755);
+	fd = open("keptdir/child", O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	fd = open("kept", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, "kept-data", 9) != 9)
+		return 1;
+	close(fd);
+	get_handle("kept", &h[0]);
+	get_handle("keptdir", &h[1]);
+	f = fopen(file, "w");
+	if (!f || fwrite(h, sizeof(h), 1, f) != 1)
+		return 1;
+	fclose(f);
+	return 0;
+}
+
+/* --load: the handles saved by the previous mount open on this one. */
+static int load_handles(const char *file)
+{
+	struct handle h[2];
+	char buf[16] = {0};
+	FILE *f = fopen(file, "r");
+	int fd, mfd = open(".", O_RDONLY | O_DIRECTORY);
+
+	if (!f || fread(h, sizeof(h), 1, f) != 1 || mfd < 0)
+		return 1;
+	fclose(f);
+	fd = open_by_handle_at(mfd, &h[0].fh, O_RDONLY);
+	check(fd >= 0, "open a file by a handle from before the remount");
+	if (fd >= 0) {
+		check(read(fd, buf, sizeof(buf)) == 9 && !strcmp(buf, "kept-data"),
+		      "its contents");
+		close(fd);
+	}
+	fd = open_by_handle_at(mfd, &h[1].fh, O_RDONLY | O_DIRECTORY);
+	check(fd >= 0, "open a directory by a handle from before the remount");
+	if (fd >= 0) {
+		check(!faccessat(fd, "child", F_OK, 0), "its entries");
+		close(fd);
+	}
+	printf("%s\n", failures ? "FAILED" : "passed");
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct handle hf, hd, hdeep, hgone;
@@ -68,8 +126,15 @@ int main(int argc, char **argv)
 	char buf[64] = {0};
 	int mfd, fd;
 
+	if (argc == 4 && (!strcmp(argv[1], "--save") || !strcmp(argv[1], "--load"))) {
+		if (chdir(argv[3])) {
+			perror(argv[3]);
+			return 2;
+		}
+		return argv[1][2] == 's' ? save_handles(argv[2]) : load_handles(argv[2]);
+	}
 	if (argc != 2 || chdir(argv[1])) {
-		fprintf(stderr, "usage: handles DIR\n");
+		fprintf(stderr, "usage: handles [--save|--load FILE] DIR\n");
 		return 2;
 	}
 	mkdir("hd", 0755);
