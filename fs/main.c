@@ -141,10 +141,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 	struct fuse_lowlevel_ops ops = {0};
 	struct pinfs fs = {.opts = o, .shadow_fd = -1};
 	unsigned int nthreads;
-	int ret = 1, err;
+	int ret = 1, err, ns;
 
-	if (setup_backing(&fs))
-		goto out;
 	fs.engine = engine_find(o->engine);
 	fs.remote_locks = o->locks == LOCKS_BACKING;
 	fs.generation = mount_epoch();
@@ -181,6 +179,19 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (err)
 		fprintf(stderr, "pinfs: cannot hook the INIT reply (%s): MAP_SHARED mmap of "
 				"FOPEN_DIRECT_IO files will fail\n", strerror(-err));
+	/*
+	 * SOURCE is opened through a bind mount that carries the mount's atime
+	 * flags (mount_helper.h); before daemonizing, so errors reach the caller.
+	 */
+	ns = mount_private_enter(o);
+	if (ns < 0)
+		fprintf(stderr, "pinfs: no private view of the source (%s): atime follows the "
+				"backing mount's flags\n", strerror(-ns));
+	err = setup_backing(&fs);
+	if (ns >= 0)
+		mount_private_leave(ns);
+	if (err)
+		goto out_unmount;
 	if (fuse_daemonize(o->foreground)) {
 		fprintf(stderr, "pinfs: cannot daemonize\n");
 		goto out_unmount;

@@ -3,9 +3,12 @@
  * The remount path of the mount(8) helper (mount_helper.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
@@ -142,4 +145,54 @@ int mount_apply_atime(const struct pinfs_options *o)
 	if (!o->atime_flags)
 		return 0;
 	return remount_with(o, MS_REMOUNT | MS_BIND);
+}
+
+/* Bind SOURCE over itself with the pinfs mount's atime flags (in the private namespace). */
+static int bind_source(const struct pinfs_options *o)
+{
+	const char *src = o->source_real;
+	unsigned long flags = 0;
+	int err;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(src, src, NULL, MS_BIND | MS_REC, NULL))
+		return -errno;
+	err = current_mount_flags(src, &flags);
+	if (err)
+		return err;
+	/* The bind keeps the backing mount's flags; the atime mode is pinfs's. */
+	flags &= ~(MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
+	flags = apply_words(apply_words(flags | MS_RELATIME, o->mount_flags), o->atime_flags);
+	flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+		 MS_RELATIME | MS_STRICTATIME;
+	if (mount(NULL, src, NULL, MS_REMOUNT | MS_BIND | flags, NULL))
+		return -errno;
+	return 0;
+}
+
+int mount_private_enter(const struct pinfs_options *o)
+{
+	int saved = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), err;
+
+	if (saved < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNS)) {
+		err = -errno;
+		close(saved);
+		return err;
+	}
+	err = bind_source(o);
+	if (err) {
+		mount_private_leave(saved);
+		return err;
+	}
+	return saved;
+}
+
+void mount_private_leave(int saved_ns)
+{
+	if (setns(saved_ns, CLONE_NEWNS))
+		fprintf(stderr, "pinfs: cannot return to the original mount namespace: %s\n",
+			strerror(errno));
+	close(saved_ns);
 }

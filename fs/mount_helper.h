@@ -23,4 +23,23 @@ int mount_helper_remount(const struct pinfs_options *o);
  */
 int mount_apply_atime(const struct pinfs_options *o);
 
+/*
+ * The daemon's own view of SOURCE, for the atime flags of the pinfs mount.
+ *
+ * The FUSE kernel module never updates atime; the backing file system does,
+ * by the flags of the mount through which the daemon reaches it. So that a
+ * pinfs mount's noatime, nodiratime, relatime or strictatime hold (xfstests
+ * generic/003), mount_private_enter() moves the process into a new, private
+ * mount namespace and bind-mounts SOURCE (with its submounts) over itself with
+ * those flags. The caller opens its SOURCE descriptors there and calls
+ * mount_private_leave() to return to the original namespace: the private one
+ * then dies, and the descriptors keep its bind mount, flags included, alive
+ * for the daemon's whole life. The FUSE mount is never in question.
+ *
+ * Call single-threaded. enter returns the original namespace's descriptor for
+ * leave, or -errno (the process is then where it was).
+ */
+int mount_private_enter(const struct pinfs_options *o);
+void mount_private_leave(int saved_ns);
+
 #endif
