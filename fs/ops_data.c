@@ -135,6 +135,7 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 		iov.iov_base = (char *)iov.iov_base + r;
 		iov.iov_len -= r;
 	}
+	stats_add_bytes(PATH_VMSPLICED, n);
 	if (unsafe_active(UNSAFE_VMSPLICE_REUSE))
 		memset(data, 0xa5, n);	/* the buffer "reused" before the pipe drained */
 	ret = reply_from_pipe(req, p, n);

@@ -709,10 +709,15 @@ out:
 unsigned int options_default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int t = n > 0 ? 2 * (unsigned int)n : 4;
+	/*
+	 * Workers wait on backing I/O, not on the CPU: with 32 O_DIRECT reads in
+	 * flight, 4 workers on 2 CPUs served a third of what 8 to 16 did. Each
+	 * worker costs about 4 MiB of arena.
+	 */
+	unsigned int t = n > 0 ? 4 * (unsigned int)n : 8;
 
-	if (t < 4)
-		t = 4;
+	if (t < 8)
+		t = 8;
 	if (t > PINFS_MAX_THREADS_MAX)
 		t = PINFS_MAX_THREADS_MAX;
 	return t;
@@ -743,7 +748,7 @@ void options_print_help(FILE *out, const char *progname)
 		"\n"
 		"options (-o NAME[=VALUE], comma separated):\n"
 		"  source=DIR               the directory to mirror (instead of the SOURCE argument)\n"
-		"  max_threads=N            worker threads, 1..%u (default: max(4, 2 x CPUs) = %u)\n"
+		"  max_threads=N            worker threads, 1..%u (default: max(8, 4 x CPUs) = %u)\n"
 		"  clone_fd                 use libfuse's own multi-threaded loop with one /dev/fuse\n"
 		"                           descriptor per thread; its buffers are libfuse's, so\n"
 		"                           WRITE payloads are not page-aligned (default: off)\n"

@@ -138,7 +138,7 @@ int options_fuse_args(const struct pinfs_options *o, const char *argv0, struct f
 void options_print_help(FILE *out, const char *progname);
 void options_print_version(FILE *out);
 
-/* Default worker count for the own loop: max(4, 2 * online CPUs). */
+/* Default worker count for the own loop: max(8, 4 * online CPUs). */
 unsigned int options_default_threads(void);
 
 #endif

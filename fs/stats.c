@@ -101,7 +101,8 @@ uint64_t stats_latency_us(enum stats_engine engine, double pct)
 
 const char *stats_path_name(enum stats_path path)
 {
-	static const char *const names[PATH_NR] = { "direct", "bounced", "buffered", "spliced" };
+	static const char *const names[PATH_NR] = { "direct", "bounced", "buffered", "spliced",
+						    "vmspliced" };
 
 	return names[path];
 }

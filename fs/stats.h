@@ -15,6 +15,7 @@ enum stats_path {
 	PATH_BOUNCED,	/* O_DIRECT through arena pages (one copy) */
 	PATH_BUFFERED,	/* the backing file's page cache */
 	PATH_SPLICED,	/* moved through a pipe without a userspace copy */
+	PATH_VMSPLICED,	/* READ replies vmspliced from the daemon's pages (-o vmsplice) */
 	PATH_NR
 };
 
