@@ -81,6 +81,7 @@ int control_stats_json(char *buf, size_t len)
 	struct out o = { buf, len, 0 };
 	struct ledger_stats st;
 	unsigned int armed, held;
+	uint64_t submissions, batched;
 
 	ledger_stats(&st);
 	hold_counts(&armed, &held);
@@ -107,7 +108,10 @@ int control_stats_json(char *buf, size_t len)
 		put(&o, "%s", e ? "," : "");
 		put_engine(&o, e);
 	}
-	put(&o, "},\"holds\":{\"armed\":%u,\"held\":%u}}", armed, held);
+	stats_batches(&submissions, &batched);
+	put(&o, "},\"batches\":{\"submissions\":%lu,\"reads\":%lu}", (unsigned long)submissions,
+	    (unsigned long)batched);
+	put(&o, ",\"holds\":{\"armed\":%u,\"held\":%u}}", armed, held);
 	return o.used < o.len ? 0 : -ENOSPC;
 }
 

@@ -356,6 +356,46 @@ out:
 	return n;
 }
 
+bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
+			off_t pos, struct read_plan *plan)
+{
+	size_t len = iov_iter_count(to);
+	off_t start;
+	struct io_pins pins;
+
+	if (!len || !direct_usable(f) || !io->registered)
+		return false;
+	start = dio_round_down(pos, f->dio.off_align);
+	plan->head = pos - start;
+	plan->span = dio_round_up(pos + len, f->dio.off_align) - start;
+	plan->buf = span_in_place(to, plan->head, plan->span, &f->dio);
+	if (!plan->buf || !io->registered(plan->buf, plan->span))
+		return false;
+	/* Registered pages are only listed (spec §3.3): nothing to release later. */
+	if (pin_for_io(io, plan->buf, plan->span, ITER_DEST, &pins))
+		return false;
+	plan->fd = f->dio_fd;
+	plan->start = start;
+	return true;
+}
+
+ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
+			   off_t pos, const struct read_plan *plan, ssize_t res)
+{
+	size_t n;
+
+	if (res == -EINVAL) {
+		direct_failed(f);
+		return buffered_read(io, f, to, pos);
+	}
+	if (res < 0)
+		return res;
+	n = (size_t)res > plan->head ? min_t(size_t, res - plan->head, iov_iter_count(to)) : 0;
+	iov_iter_advance(to, n);
+	stats_add_bytes(PATH_DIRECT, n);
+	return n;
+}
+
 ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
 		      off_t pos)
 {

@@ -26,6 +26,7 @@
 #ifndef PINFS_DATAPATH_H
 #define PINFS_DATAPATH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <pinit/uio.h>
@@ -57,6 +58,27 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
 		      off_t pos);
 ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
 		       off_t pos);
+
+/*
+ * datapath_read() in two halves, for an engine that queues reads
+ * (engine_uring.c): datapath_read_plan() says whether the read of @to at @pos
+ * is one O_DIRECT read of an aligned span straight into @to's own registered
+ * pages, which need no pin held while it is queued (they are pinned long-term,
+ * spec §3.3), and where; the engine issues it, and datapath_read_done() takes
+ * its result (bytes or -errno) and finishes as datapath_read() would,
+ * advancing @to, falling back to the page cache on EINVAL.
+ */
+struct read_plan {
+	int fd;			/* the O_DIRECT descriptor */
+	char *buf;		/* the span's address in @to's pages */
+	size_t span;		/* aligned length */
+	off_t start;		/* aligned file offset */
+	size_t head;		/* bytes before the requested data */
+};
+bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
+			off_t pos, struct read_plan *plan);
+ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
+			   off_t pos, const struct read_plan *plan, ssize_t res);
 
 /* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
 int datapath_open(struct pinfs *fs, struct pinfs_file *f);

@@ -12,15 +12,27 @@
 #ifndef PINFS_ENGINE_H
 #define PINFS_ENGINE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
 #include <pinit/uio.h>
 
+#include "datapath.h"
 #include "pinfs.h"
 #include "stats.h"
 
 struct pinfs_file;
+
+/* A read queued with read_queue(); the caller owns it and sets done. */
+struct engine_op {
+	void (*done)(struct engine_op *op, ssize_t res);
+	/* the engine's */
+	struct pinfs_file *f;
+	struct iov_iter *to;
+	off_t pos;
+	struct read_plan plan;
+};
 
 struct pinfs_engine {
 	const char *name;
@@ -47,6 +59,22 @@ struct pinfs_engine {
 
 	/* Optional: release the calling worker thread's engine state before it exits. */
 	void (*thread_exit)(void);
+
+	/*
+	 * Optional, for batching (engine_uring.c): queue the read that
+	 * read_iter(@f, @to, @pos) would do, without waiting. True if queued:
+	 * it is then issued, together with every other read this thread
+	 * queued, by flush() on this thread, which calls @op->done with
+	 * read_iter()'s result and @to advanced as read_iter() would. False:
+	 * nothing happened, call read_iter(). Only threads that call flush()
+	 * before they block (loop.c's own loop) may queue.
+	 */
+	bool (*read_queue)(struct pinfs_file *f, struct iov_iter *to, off_t pos,
+			   struct engine_op *op);
+	/* Issue what this thread queued in one submission; wait for all of it and run the done()s. */
+	void (*flush)(void);
+	/* How many reads this thread has queued. */
+	unsigned int (*queued)(void);
 };
 
 /* pread/pwrite (engine_sync.c) and io_uring (engine_uring.c), both on datapath.c. */

@@ -159,6 +159,11 @@ static struct hold *find_match(enum hold_point at, enum hold_op op, uint64_t ino
 	return NULL;
 }
 
+bool hold_any_armed(void)
+{
+	return atomic_load_explicit(&armed, memory_order_relaxed) != 0;
+}
+
 void hold_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len)
 {
 	struct hold *h;

@@ -37,6 +37,9 @@ struct held_request {
 /* Park here if a hold at @at matches this request; returns once it is released. */
 void hold_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len);
 
+/* True while a hold is armed (one relaxed load). */
+bool hold_any_armed(void);
+
 /*
  * The receive gate. Workers that can be gated call hold_gate_enter() before each
  * read of /dev/fuse (it parks them while a receive hold is armed) and poll

@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <linux/fuse.h>
+
 #include <pinit/arena.h>
 #include <pinit/ledger.h>
 
@@ -218,39 +220,66 @@ struct worker {
 };
 
 /*
- * Wait until a request may be read: past the receive gate, and /dev/fuse
- * readable. False if the gate is closing (the caller goes round again).
+ * Wait until a request may be read: past the receive gate (if @gated), and
+ * /dev/fuse readable. False if the gate is closing (the caller goes round again).
  */
-static bool wait_for_request(int fuse_fd)
+static bool wait_for_request(int fuse_fd, bool gated)
 {
 	struct pollfd pfd[2] = { { fuse_fd, POLLIN, 0 }, { hold_gate_fd(), POLLIN, 0 } };
-
 	int n;
 
-	hold_gate_enter();
+	if (gated)
+		hold_gate_enter();
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	n = poll(pfd, 2, -1);
+	n = poll(pfd, gated ? 2 : 1, -1);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	return n > 0 && !(pfd[1].revents & POLLIN);
+	return n > 0 && !(gated && (pfd[1].revents & POLLIN));
 }
 
+/* Whether @buf is a READ (a request spliced into a pipe is a large WRITE). */
+static bool is_read(const struct fuse_buf *buf)
+{
+	const struct fuse_in_header *in = buf->mem;
+
+	return !(buf->flags & FUSE_BUF_IS_FD) && buf->size >= sizeof(*in) &&
+	       in->opcode == FUSE_READ;
+}
+
+/*
+ * Batching (engine.h read_queue()): while READs sit in the engine's queue, the
+ * worker only takes a request that is already waiting, and issues the queue
+ * (flush) before it would wait, before it handles anything but a READ, and
+ * before it passes a receive gate or a hold, so queued reads never wait on
+ * anything but the backing file.
+ */
 static void serve(struct loop *l, struct pinfs_thread *th)
 {
 	struct fuse_session *se = l->fs->se;
+	const struct pinfs_engine *e = l->fs->engine;
 	bool gated = l->fs->opts->control != NULL;
 	int fuse_fd = fuse_session_fd(se);
 
+	th->batching = e->flush != NULL;
 	while (!fuse_session_exited(se)) {
 		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
+		bool queued = th->batching && e->queued();
 		int res;
 
-		if (gated && !wait_for_request(fuse_fd))
+		if (queued && ((gated && hold_gate_closed()) || hold_any_armed())) {
+			e->flush();
 			continue;
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		}
+		if (!queued && (gated || th->batching) && !wait_for_request(fuse_fd, gated))
+			continue;
+		if (!queued)
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		res = fuse_session_receive_buf(se, &buf);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (res == -EINTR || res == -EAGAIN)
+		if (res == -EINTR || res == -EAGAIN) {
+			if (queued)
+				e->flush();
 			continue;
+		}
 		if (res <= 0) {
 			if (res < 0) {
 				l->error = res;
@@ -258,8 +287,12 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 			}
 			break;
 		}
+		if (queued && !is_read(&buf))
+			e->flush();
 		fuse_session_process_buf(se, &buf);
 	}
+	if (th->batching)
+		e->flush();
 }
 
 /* Runs when a worker ends, also when it is cancelled in a receive. */
@@ -296,13 +329,14 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		nthreads = 1;
 	thread_engine = fs->engine;
 	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES));
-	if (fs->opts->control) {
+	if (fs->opts->control || fs->engine->flush) {
 		int fd = fuse_session_fd(fs->se);
 
-		/* Gated workers poll, then read without blocking (see loop.h). */
+		/* Gated and batching workers poll, then read without blocking (see loop.h). */
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		hold_set_workers(nthreads);
 	}
+	if (fs->opts->control)
+		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));
 	if (!workers)
 		return -ENOMEM;

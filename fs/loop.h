@@ -22,7 +22,10 @@
  *
  * With a control socket, workers poll /dev/fuse (non-blocking) together with
  * the receive gate's eventfd, so that a receive hold (docs/control.md) can
- * stop every worker before its next read; without one they block in read.
+ * stop every worker before its next read. With engine=uring they poll too: a
+ * worker with READs queued in its ring takes only requests already waiting
+ * and issues the queue in one submission before it would wait (batching,
+ * engine.h). Otherwise they block in read.
  */
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
@@ -53,6 +56,8 @@ struct pinfs_thread {
 	size_t rx_npages;
 	size_t io_npages;
 	struct thread_pipe pipe;
+	/* The thread flushes the engine's queued reads before it blocks (engine.h). */
+	bool batching;
 };
 
 /*

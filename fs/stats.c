@@ -72,6 +72,20 @@ void stats_request(enum stats_engine engine, bool write, uint64_t ns)
 	atomic_fetch_add_explicit(&e->latency[bucket_of(ns / 1000)], 1, memory_order_relaxed);
 }
 
+static atomic_uint_fast64_t batch_submissions, batch_reads;
+
+void stats_batch(unsigned int reads)
+{
+	atomic_fetch_add_explicit(&batch_submissions, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&batch_reads, reads, memory_order_relaxed);
+}
+
+void stats_batches(uint64_t *submissions, uint64_t *reads)
+{
+	*submissions = atomic_load_explicit(&batch_submissions, memory_order_relaxed);
+	*reads = atomic_load_explicit(&batch_reads, memory_order_relaxed);
+}
+
 uint64_t stats_requests(enum stats_engine engine, bool write)
 {
 	return atomic_load_explicit(&engines[engine].requests[write], memory_order_relaxed);

@@ -26,6 +26,11 @@ void stats_add_bytes(enum stats_path path, uint64_t bytes);
 /* One READ or WRITE served by @engine, taking @ns from receipt to reply. */
 void stats_request(enum stats_engine engine, bool write, uint64_t ns);
 
+/* One submission of @reads queued READs (engine.h flush()), of any engine. */
+void stats_batch(unsigned int reads);
+/* Submissions so far and the READs they carried. */
+void stats_batches(uint64_t *submissions, uint64_t *reads);
+
 /* Latency percentile (0 < @pct <= 100) of @engine's requests so far, in microseconds. */
 uint64_t stats_latency_us(enum stats_engine engine, double pct);
 

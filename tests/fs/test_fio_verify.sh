@@ -5,10 +5,13 @@
 # O_DIRECT random writes of 512-byte-aligned odd sizes (psync, two jobs on
 # their own files), O_DIRECT 1 MiB sequential writes through fio's io_uring
 # with 4 in flight (several WRITEs of one file at once), and buffered random
-# writes of unaligned sizes; each writes, then reads back and verifies every
-# block (the buffered job a second time in a new run, so that the reads come
-# from the daemon rather than the page cache). fio must report no verify error, and the pin ledger must balance
-# afterwards (lib_pin.sh ledger_check).
+# writes of unaligned sizes, and O_DIRECT 4 KiB random writes and reads with 32
+# in flight through io_uring (the READs engine=uring batches); each writes, then
+# reads back and verifies every block (the buffered job a second time in a new
+# run, so that the reads come from the daemon rather than the page cache). fio
+# must report no verify error, and the pin ledger must balance afterwards
+# (lib_pin.sh ledger_check). engine=uring must have batched READs: some
+# submission carried more than one (the control socket's "batches").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pin.sh"
 
@@ -46,6 +49,8 @@ for engine in sync uring; do
 			--bs=1m --size=96m
 		buffered=(--direct=0 --ioengine=psync --rw=randwrite --bsrange=1000-70000 --size=48m
 			--randseed=$RANDOM)
+		fio_job rand-qd32 --direct=1 --ioengine=io_uring --iodepth=32 --rw=randwrite \
+			--bs=4k --size=32m
 		fio_job buffered "${buffered[@]}"
 		# again, verify only: a new open drops the FUSE page cache, so this
 		# reads every block through the daemon
@@ -54,9 +59,17 @@ for engine in sync uring; do
 		[ $(($(jnum "$LEDGER_STATS" direct) + $(jnum "$LEDGER_STATS" bounced) +
 			$(jnum "$LEDGER_STATS" spliced))) -gt 0 ] ||
 			fail "fio $mode: O_DIRECT on the backing file was never used: $LEDGER_STATS"
+		subs=$(jnum "$LEDGER_STATS" submissions)
+		batched=$(jnum "$LEDGER_STATS" reads)
+		if [ $engine = uring ]; then
+			[ "$batched" -gt "$subs" ] ||
+				fail "fio $mode: no submission carried two READs: $LEDGER_STATS"
+		else
+			[ "$subs" = 0 ] || fail "fio $mode: engine=sync batched READs: $LEDGER_STATS"
+		fi
 		daemon_exit_clean "fio $mode" "$mnt"
-		rm -rf "${backing:?}"/direct* "${backing:?}"/buffered
-		pass "fio verify=crc32c, $mode"
+		rm -rf "${backing:?}"/direct* "${backing:?}"/buffered "${backing:?}"/rand-qd32
+		pass "fio verify=crc32c, $mode (READ batches: $batched in $subs submissions)"
 	done
 done
 echo "passed"
