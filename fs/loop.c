@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 
 #include <fcntl.h>
@@ -112,6 +113,8 @@ static void thread_free(struct pinfs_thread *th)
 {
 	if (!th)
 		return;
+	if (th->wait_fd >= 0)
+		close(th->wait_fd);
 	if (th->pipe.fd[0] >= 0) {
 		close(th->pipe.fd[0]);
 		close(th->pipe.fd[1]);
@@ -132,6 +135,7 @@ static struct pinfs_thread *thread_new(bool with_rx)
 		return NULL;
 	th->index = atomic_fetch_add(&next_index, 1);
 	th->pipe.fd[0] = th->pipe.fd[1] = -1;
+	th->wait_fd = -1;
 	th->io_npages = PINFS_IO_PAGES;
 	th->io_buf = buffer_get(th->io_npages, &th->io_pages);
 	if (!th->io_buf)
@@ -220,20 +224,55 @@ struct worker {
 };
 
 /*
+ * The worker's epoll set for waiting: /dev/fuse with EPOLLEXCLUSIVE, so that a
+ * new request wakes one idle worker rather than every one of them (as a
+ * blocking read() would), plus the receive gate's eventfd (if @gated), which
+ * wakes them all. -1 if it cannot be made: wait_for_request() then polls.
+ */
+static int waiter_new(int fuse_fd, bool gated)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fuse_fd };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -1;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fuse_fd, &ev))
+		goto fail;
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = hold_gate_fd() };
+	if (gated && epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto fail;
+	return ep;
+fail:
+	close(ep);
+	return -1;
+}
+
+/*
  * Wait until a request may be read: past the receive gate (if @gated), and
  * /dev/fuse readable. False if the gate is closing (the caller goes round again).
  */
-static bool wait_for_request(int fuse_fd, bool gated)
+static bool wait_for_request(struct pinfs_thread *th, int fuse_fd, bool gated)
 {
 	struct pollfd pfd[2] = { { fuse_fd, POLLIN, 0 }, { hold_gate_fd(), POLLIN, 0 } };
+	struct epoll_event ev[2];
+	bool gate = false;
 	int n;
 
 	if (gated)
 		hold_gate_enter();
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	n = poll(pfd, gated ? 2 : 1, -1);
+	if (th->wait_fd >= 0)
+		n = epoll_wait(th->wait_fd, ev, 2, -1);
+	else
+		n = poll(pfd, gated ? 2 : 1, -1);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	return n > 0 && !(gated && (pfd[1].revents & POLLIN));
+	if (n <= 0)
+		return false;
+	if (th->wait_fd < 0)
+		return !(gated && (pfd[1].revents & POLLIN));
+	for (int k = 0; k < n; k++)
+		gate |= ev[k].data.fd != fuse_fd;
+	return !gate;
 }
 
 /* Whether @buf is a READ (a request spliced into a pipe is a large WRITE). */
@@ -260,6 +299,8 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 	int fuse_fd = fuse_session_fd(se);
 
 	th->batching = e->flush != NULL;
+	if (gated || th->batching)
+		th->wait_fd = waiter_new(fuse_fd, gated);
 	while (!fuse_session_exited(se)) {
 		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
 		bool queued = th->batching && e->queued();
@@ -269,7 +310,7 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 			e->flush();
 			continue;
 		}
-		if (!queued && (gated || th->batching) && !wait_for_request(fuse_fd, gated))
+		if (!queued && (gated || th->batching) && !wait_for_request(th, fuse_fd, gated))
 			continue;
 		if (!queued)
 			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);

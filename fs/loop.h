@@ -20,12 +20,14 @@
  * With clone_fd, libfuse's fuse_session_loop_mt() runs instead; its threads get
  * a reply buffer on first use.
  *
- * With a control socket, workers poll /dev/fuse (non-blocking) together with
- * the receive gate's eventfd, so that a receive hold (docs/control.md) can
- * stop every worker before its next read. With engine=uring they poll too: a
- * worker with READs queued in its ring takes only requests already waiting
- * and issues the queue in one submission before it would wait (batching,
- * engine.h). Otherwise they block in read.
+ * With a control socket or engine=uring, /dev/fuse is non-blocking and idle
+ * workers wait in epoll (EPOLLEXCLUSIVE: a request wakes one of them, as a
+ * blocking read() would, not all). With a control socket the receive gate's
+ * eventfd is in the set too, so that a receive hold (docs/control.md) can stop
+ * every worker before its next read. With engine=uring a worker with READs
+ * queued in its ring takes only requests already waiting, and issues the
+ * queue in one submission before it would wait (batching, engine.h).
+ * Otherwise workers block in read().
  */
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
@@ -58,6 +60,7 @@ struct pinfs_thread {
 	struct thread_pipe pipe;
 	/* The thread flushes the engine's queued reads before it blocks (engine.h). */
 	bool batching;
+	int wait_fd;	/* epoll set to wait for requests in (loop.c), or -1 */
 };
 
 /*
