@@ -36,15 +36,20 @@ static void reply_value(fuse_req_t req, size_t size, ssize_t n, const char *buf)
 		fuse_reply_buf(req, buf, (size_t)n);
 }
 
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/*
+ * getxattr (@name) or listxattr (@name NULL) of @ino into the thread's reply
+ * buffer, at most @size bytes (0: only the length), and the reply.
+ */
+static void read_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size,
+		       enum pinfs_stat_op op)
 {
 	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_thread *th = pinfs_thread_self();
-	bool caps = !strcmp(name, CAPS_NAME);
+	bool caps = name && !strcmp(name, CAPS_NAME);
+	char *buf = th ? th->io_buf : NULL;
 	char path[32];
 	struct iref r;
 	ssize_t n;
-	int err;
 
 	if (!th) {
 		n = -ENOMEM;
@@ -52,17 +57,16 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	}
 	if (size > th->io_size)
 		size = th->io_size;
-	err = iref_get(fs, ino, &r);
-	if (err) {
-		n = err;
+	n = iref_get(fs, ino, &r);
+	if (n)
 		goto reply;
-	}
 	if (caps && atomic_load_explicit(&r.inode->caps_absent, memory_order_relaxed)) {
 		stats_add(&fs->stats.caps_cache_hits, 1);
 		n = -ENODATA;
 	} else {
 		proc_fd_path(path, sizeof(path), r.fd);
-		n = getxattr(path, name, size ? th->io_buf : NULL, size);
+		n = name ? getxattr(path, name, size ? buf : NULL, size)
+			 : listxattr(path, size ? buf : NULL, size);
 		if (n < 0)
 			n = -errno;
 		if (caps && n == -ENODATA)
@@ -70,38 +74,18 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	}
 	iref_put(fs, &r);
 reply:
-	stats_count(&fs->stats, PINFS_OP_GETXATTR, n < 0 ? (int)n : 0);
-	reply_value(req, size, n, th ? th->io_buf : NULL);
+	stats_count(&fs->stats, op, n < 0 ? (int)n : 0);
+	reply_value(req, size, n, buf);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	read_xattr(req, ino, name, size, PINFS_OP_GETXATTR);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct pinfs *fs = pinfs_from_req(req);
-	struct pinfs_thread *th = pinfs_thread_self();
-	char path[32];
-	struct iref r;
-	ssize_t n;
-	int err;
-
-	if (!th) {
-		n = -ENOMEM;
-		goto reply;
-	}
-	if (size > th->io_size)
-		size = th->io_size;
-	err = iref_get(fs, ino, &r);
-	if (err) {
-		n = err;
-		goto reply;
-	}
-	proc_fd_path(path, sizeof(path), r.fd);
-	n = listxattr(path, size ? th->io_buf : NULL, size);
-	if (n < 0)
-		n = -errno;
-	iref_put(fs, &r);
-reply:
-	stats_count(&fs->stats, PINFS_OP_LISTXATTR, n < 0 ? (int)n : 0);
-	reply_value(req, size, n, th ? th->io_buf : NULL);
+	read_xattr(req, ino, NULL, size, PINFS_OP_LISTXATTR);
 }
 
 /*

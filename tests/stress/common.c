@@ -71,6 +71,21 @@ void kid_check(struct kid *k, const void *buf, size_t len, const struct pat_expe
 	kid_report(k, &r);
 }
 
+int kid_fork_prefill_observer(struct kid *k, const void *buf, size_t len, unsigned int gen)
+{
+	int kpid = kid_fork(k);
+
+	if (kpid == 0) {
+		struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
+
+		pe.observer_child = true;
+		kid_wait_go(k);
+		kid_check(k, buf, len, &pe);
+		_exit(0);
+	}
+	return kpid;
+}
+
 bool sc_kid_verdict(struct sc_ctx *sc, struct kid *k, const char *what)
 {
 	struct kid_report r;

@@ -168,16 +168,8 @@ static void dma_deterministic(struct dma_run *r)
 			bg_join(&io);
 			return;
 		}
-		kpid = a->child_may_touch ? kid_fork(&k) : 0;
-		if (kpid == 0 && a->child_may_touch) {
-			/* child: after the parent's go, its view must still be the prefill */
-			struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
-
-			pe.observer_child = true;
-			kid_wait_go(&k);
-			kid_check(&k, a->buf, a->buflen, &pe);
-			_exit(0);
-		}
+		/* the child's view must still be the prefill after the parent's go */
+		kpid = a->child_may_touch ? kid_fork_prefill_observer(&k, a->buf, a->buflen, gen) : 0;
 		/* parent: write the bytes of the read's pages that lie outside the read range */
 		pattern_fill(pg, (size_t)(s - pg), (uint64_t)(pg - a->buf), FID_PARENT, gen);
 		pattern_fill(s + r->psz, (size_t)(end_pg - (s + r->psz)),

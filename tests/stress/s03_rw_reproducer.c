@@ -115,18 +115,9 @@ static void rw_deterministic(struct rw_run *r)
 			read_finish(r, &io);
 			return;
 		}
-		if (r->a->child_may_touch) {
-			kpid = kid_fork(&k);
-			if (kpid == 0) {
-				/* B's child: P must stay what it was at fork */
-				struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
-
-				pe.observer_child = true;
-				kid_wait_go(&k);
-				kid_check(&k, r->a->page, r->psz, &pe);
-				_exit(0);
-			}
-		}
+		/* B's child: P must stay what it was at fork */
+		if (r->a->child_may_touch)
+			kpid = kid_fork_prefill_observer(&k, r->a->page, r->psz, gen);
 		/* thread C: the unrelated second half */
 		pattern_fill(r->a->page + r->half, r->half, r->half, FID_PARENT, gen);
 		if (r->a->async && kpid > 0) /* #4: the child exits before the release */

@@ -128,17 +128,8 @@ void uring_fork_body(struct sc_ctx *sc, char *buf, size_t len)
 		int kpid = 0, ret;
 
 		pattern_fill(buf, len, 0, FID_PREFILL, gen);
-		if (sc->mode == MODE_DETERMINISTIC) {
-			kpid = kid_fork(&k);
-			if (kpid == 0) {
-				struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
-
-				pe.observer_child = true;
-				kid_wait_go(&k);
-				kid_check(&k, buf, len, &pe);
-				_exit(0);
-			}
-		}
+		if (sc->mode == MODE_DETERMINISTIC)
+			kpid = kid_fork_prefill_observer(&k, buf, len, gen);
 		/* the parent rewrites the registered buffer, then writes it out */
 		pattern_fill(buf, len, off, FID_DATA, gen);
 		ret = fixed_io(&fx, true, buf, len, off);
@@ -279,15 +270,7 @@ void run_uring_read_fixed(struct sc_ctx *sc)
 				pthread_join(th, NULL);
 				break;
 			}
-			kpid = kid_fork(&k);
-			if (kpid == 0) {
-				struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
-
-				pe.observer_child = true;
-				kid_wait_go(&k);
-				kid_check(&k, buf, len, &pe);
-				_exit(0);
-			}
+			kpid = kid_fork_prefill_observer(&k, buf, len, gen);
 			sc_hold_release(sc, id);
 		}
 		pthread_join(th, NULL);

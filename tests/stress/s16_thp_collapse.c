@@ -59,15 +59,7 @@ static void collapse_det(struct collapse *c, bool before_fork)
 		}
 		if (before_fork && !madvise(c->region, c->pmd, MADV_COLLAPSE))
 			c->collapse_ok++;
-		kpid = kid_fork(&k);
-		if (kpid == 0) {
-			struct pat_expect pe = pat_exp(0, FID_PREFILL, gen);
-
-			pe.observer_child = true;
-			kid_wait_go(&k);
-			kid_check(&k, p, c->pg, &pe);
-			_exit(0);
-		}
+		kpid = kid_fork_prefill_observer(&k, p, c->pg, gen);
 		if (!before_fork && !madvise(c->region, c->pmd, MADV_COLLAPSE))
 			c->collapse_ok++;
 		c->collapses++;

@@ -45,6 +45,13 @@ void kid_check_unchanged(struct kid *k, const void *now, const void *before, siz
 void kid_check(struct kid *k, const void *buf, size_t len, const struct pat_expect *e);
 
 /*
+ * Fork a child that, once let go (sc_kid_verdict()), checks that its view of @len bytes at
+ * @buf still holds the FID_PREFILL pattern of @gen from offset 0, reports and exits. Returns
+ * kid_fork()'s result in the parent: the child's pid or -errno.
+ */
+int kid_fork_prefill_observer(struct kid *k, const void *buf, size_t len, unsigned int gen);
+
+/*
  * Parent side: let the kid go, read its report, reap it. A mismatch or error is recorded as a
  * failure naming @what. Returns true when the kid reported success.
  */
