@@ -143,8 +143,21 @@ ctl_close() {
 ARENA_PAGES_PER_THREAD=1036	# PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES (fs/loop.h)
 ledger_check() {
 	local name=$1 engine=$2 nthreads=${3:-} s acq rel out lt ga gr viol warn dio listed arena
-	local ereq er ew
-	s=$(ctl stats) || fail "$name: pinfs-ctl stats: $s"
+	local ereq er ew tries=0
+	# The workload's processes have exited, but requests they caused may not
+	# have: the kernel's async readahead READs (and FUSE_RELEASE) are still
+	# served after the reader is gone, each holding its short-term pins and
+	# reply references for its duration. Those settle within moments; a leak
+	# never does. So wait up to 10 s for the short-term counts to settle.
+	while :; do
+		s=$(ctl stats) || fail "$name: pinfs-ctl stats: $s"
+		[ "$(jnum "$s" outstanding)" = 0 ] &&
+			[ "$(jnum "$s" get_acquired)" = "$(jnum "$s" get_released)" ] && break
+		tries=$((tries + 1))
+		[ $tries -lt 100 ] || break
+		sleep 0.1
+	done
+	[ $tries = 0 ] || echo "$name: waited $((tries * 100)) ms for in-flight requests to finish"
 	# shellcheck disable=SC2034 # for the caller's own checks
 	LEDGER_STATS=$s
 	acq=$(jnum "$s" acquired)
