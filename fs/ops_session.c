@@ -15,7 +15,10 @@
  *  - POSIX_ACL when the backing filesystem has ACLs;
  *  - EXPORT_SUPPORT when node ids are stable (file handles work);
  *  - POSIX and flock locks on the backing file with locks=backing;
- *  - WRITEBACK_CACHE only with -o writeback_cache.
+ *  - WRITEBACK_CACHE only with -o writeback_cache;
+ *  - max_background from -o max_background: the kernel's default of 12
+ *    asynchronous requests in flight would hold an io_uring or AIO O_DIRECT
+ *    reader at QD32 to 12 READs in the daemon, however many workers wait.
  */
 #include <stdio.h>
 
@@ -84,6 +87,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_write > fs->opts->max_write)
 		conn->max_write = fs->opts->max_write;
 	want_splice(fs, conn);
+	conn->max_background = fs->opts->max_background;
 	conn->time_gran = 1;
 }
 

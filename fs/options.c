@@ -23,6 +23,7 @@ enum {
 	KEY_SINGLE,
 	KEY_CLONE_FD,
 	KEY_MAX_THREADS,
+	KEY_MAX_BACKGROUND,
 	KEY_MAX_WRITE,
 	KEY_ALLOW_OTHER,
 	KEY_DEFAULT_PERMISSIONS,
@@ -63,6 +64,7 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("clone_fd", KEY_CLONE_FD),
 	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
 	FUSE_OPT_KEY("max_write=", KEY_MAX_WRITE),
+	FUSE_OPT_KEY("max_background=", KEY_MAX_BACKGROUND),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMISSIONS),
 	FUSE_OPT_KEY("dev_suid", KEY_DEV_SUID),
@@ -304,6 +306,8 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 		return parse_uint(arg, 1, PINFS_MAX_THREADS_MAX, &o->max_threads);
 	case KEY_MAX_WRITE:
 		return parse_uint(arg, PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX, &o->max_write);
+	case KEY_MAX_BACKGROUND:
+		return parse_uint(arg, 1, PINFS_MAX_BACKGROUND_MAX, &o->max_background);
 	case KEY_ALLOW_OTHER:
 		o->allow_other = true;
 		return 0;
@@ -439,6 +443,7 @@ void options_init(struct pinfs_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->max_write = PINFS_MAX_WRITE_MAX;
+	o->max_background = PINFS_MAX_BACKGROUND_DEFAULT;
 	o->direct_io = DIRECT_IO_AUTO;
 	o->backing_dio = BACKING_DIO_AUTO;
 	o->engine = strdup("sync");
@@ -753,6 +758,11 @@ void options_print_help(FILE *out, const char *progname)
 		"                           descriptor per thread; its buffers are libfuse's, so\n"
 		"                           WRITE payloads are not page-aligned (default: off)\n"
 		"  max_write=BYTES          largest WRITE request, %u..%u (default: %u)\n"
+		"  max_background=N         asynchronous requests (readahead, io_uring and AIO\n"
+		"                           O_DIRECT, release) the kernel keeps in flight to the\n"
+		"                           daemon at once, 1..%u; the kernel caps it at\n"
+		"                           fs.fuse.max_user_bgreq for an unprivileged daemon\n"
+		"                           (default: %u; the kernel's own default is 12)\n"
 		"  allow_other              let other users access the mount (default: off)\n"
 		"  default_permissions      accepted; always on: the kernel checks permissions\n"
 		"  dev_suid                 mount with dev,suid; mount(8) drops those two options\n"
@@ -821,6 +831,6 @@ void options_print_help(FILE *out, const char *progname)
 		"SELinux: context=, fscontext=, defcontext=, rootcontext= are passed to the kernel\n",
 		progname, progname, PINFS_MAX_THREADS_MAX, options_default_threads(),
 		PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX, PINFS_MAX_WRITE_MAX,
-		PINFS_UNSAFE_MODES ? "yes" : "no");
+		PINFS_MAX_BACKGROUND_MAX, PINFS_MAX_BACKGROUND_DEFAULT, PINFS_UNSAFE_MODES ? "yes" : "no");
 	/* clang-format on */
 }

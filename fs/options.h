@@ -60,6 +60,8 @@ enum lock_mode {
 #define PINFS_MAX_WRITE_MIN 4096u
 #define PINFS_MAX_WRITE_MAX (1024u * 1024u)
 #define PINFS_MAX_THREADS_MAX 64u
+#define PINFS_MAX_BACKGROUND_MAX 65535u /* FUSE_INIT: a 16-bit field */
+#define PINFS_MAX_BACKGROUND_DEFAULT 64u
 #define PINFS_FD_CACHE_MIN 4u
 
 struct pinfs_options {
@@ -85,6 +87,7 @@ struct pinfs_options {
 
 	/* filesystem behaviour */
 	unsigned int max_write;
+	unsigned int max_background; /* kernel's limit on async requests in flight */
 	bool allow_other;
 	bool dev_suid; /* mount with dev,suid (mount(8) strips them) */
 	bool writeback_cache;
