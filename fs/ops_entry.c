@@ -280,6 +280,13 @@ static int do_setattr(fuse_req_t req, int pfd, int fd, struct stat *attr, int va
 		if (err)
 			return err;
 	}
+	/*
+	 * chown(f, -1, -1) changes only ctime: the kernel sends a SETATTR with
+	 * no attribute (FUSE_SET_ATTR_CTIME alone under the writeback cache).
+	 * The same call on the backing inode updates its ctime, as ext4 does.
+	 */
+	if (!(valid & ~FUSE_SET_ATTR_CTIME))
+		return fchownat(pfd, "", -1, -1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid = valid & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
 		gid_t gid = valid & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;

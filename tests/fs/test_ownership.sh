@@ -97,5 +97,21 @@ as_user chmod 2755 "$mnt/chmodme" || fail "chmod by owner"
 [ "$(stat -c %a "$src/chmodme")" = 755 ] || fail "chmod kept setgid: $(stat -c %a "$src/chmodme")"
 pass "chmod by a non-member drops setgid"
 
+# chown(f, -1, -1) changes nothing but ctime, natively and through the mount.
+echo c >"$mnt/ctimefile"
+mkdir "$mnt/ctimedir"
+ln -s ctimefile "$mnt/ctimelink"
+for f in ctimefile ctimedir ctimelink; do
+	before=$(stat -c %Z.%z "$src/$f")
+	sleep 0.02
+	python3 -c 'import os, sys; os.lchown(sys.argv[1], -1, -1)' "$mnt/$f" ||
+		fail "$f: lchown -1 -1"
+	after=$(stat -c %Z.%z "$src/$f")
+	[ "$before" != "$after" ] || fail "$f: chown(-1, -1) left ctime at $before"
+	[ "$(stat -c %z "$mnt/$f")" = "$(stat -c %z "$src/$f")" ] ||
+		fail "$f: the mount shows ctime $(stat -c %z "$mnt/$f"), the backing store $(stat -c %z "$src/$f")"
+done
+pass "chown(-1, -1) updates ctime, as the backing filesystem does"
+
 pinfs_umount "$mnt"
 echo "passed"
