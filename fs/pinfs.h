@@ -2,7 +2,7 @@
 /*
  * The daemon's shared state and the operation tables.
  *
- * Conventions (DESIGN.md): negative errno inside, replies only at the FUSE
+ * Conventions: negative errno inside, replies only at the FUSE
  * reply sites (the ops_*.c handlers), static by default.
  */
 #ifndef PINFS_PINFS_H
