@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dio.h"
 #include "pinfs.h"
@@ -21,6 +22,8 @@ struct pinfs_file {
 	int dio_fd; /* the same file opened with O_DIRECT (backing_dio), or -1 */
 	struct dio_rules dio; /* its alignment rules */
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
+	uid_t uid; /* the user its descriptors are charged to (fd_budget.h) */
+	unsigned int charged; /* descriptors charged: fd, and dio_fd if open */
 };
 
 static inline struct pinfs_file *file_of(const struct fuse_file_info *fi)

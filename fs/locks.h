@@ -15,6 +15,9 @@
  * retrying when another lock on the mount is released and otherwise with a
  * bounded back-off, until it gets the lock or the caller is interrupted
  * (EINTR). Deadlock detection (EDEADLK) is not available this way.
+ *
+ * Lock owners' descriptors are charged to the user who locked (fd_budget.h);
+ * when there is none left, a lock fails with ENOLCK.
  */
 #ifndef PINFS_LOCKS_H
 #define PINFS_LOCKS_H
