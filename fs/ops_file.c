@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,7 +80,10 @@ static void file_uncharge(struct pinfs *fs, fuse_req_t req)
 	fd_budget_uncharge(fs->fds, fuse_req_ctx(req)->uid, FILE_FDS_MAX);
 }
 
-/* Wrap @fd; takes over @fd, the in-flight reference on @in and the charge of file_charge(). */
+/*
+ * Wrap @fd; takes over @fd, the in-flight reference on @in and the charge of
+ * file_charge(). The file starts with the kernel's reference.
+ */
 static int file_new(struct pinfs *fs, fuse_req_t req, struct pinfs_inode *in, int fd, int flags,
 		    struct pinfs_file **out)
 {
@@ -94,6 +98,7 @@ static int file_new(struct pinfs *fs, fuse_req_t req, struct pinfs_inode *in, in
 	f->inode = in;
 	f->engine = fs->engine;
 	f->uid = fuse_req_ctx(req)->uid;
+	f->refs = 1;
 	if (f->engine->open) {
 		err = f->engine->open(fs, f);
 		if (err)
@@ -111,16 +116,30 @@ fail:
 	return err;
 }
 
-static void file_free(struct pinfs *fs, struct pinfs_file *f)
+void file_put(struct pinfs *fs, struct pinfs_file *f)
 {
-	if (fs->remote_locks)
-		locks_file_release(fs, f);
+	struct pinfs_inode *in = f->inode;
+	bool last;
+
+	pthread_mutex_lock(&in->lock);
+	last = !--f->refs;
+	pthread_mutex_unlock(&in->lock);
+	if (!last)
+		return;
 	if (f->engine->release)
 		f->engine->release(fs, f);
 	close(f->fd);
 	fd_budget_uncharge(fs->fds, f->uid, f->charged);
-	inode_put(fs->itab, f->inode);
+	inode_put(fs->itab, in);
 	free(f);
+}
+
+/* RELEASE, or an open the kernel never saw: end the kernel's reference. */
+static void file_release(struct pinfs *fs, struct pinfs_file *f)
+{
+	if (fs->remote_locks)
+		locks_file_release(fs, f);
+	file_put(fs, f);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -152,7 +171,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	set_open_reply(fs, fi, f);
 	stats_count(&fs->stats, PINFS_OP_OPEN, 0);
 	if (fuse_reply_open(req, fi))
-		file_free(fs, f); /* interrupted: the kernel never saw it */
+		file_release(fs, f); /* interrupted: the kernel never saw it */
 	return;
 reply:
 	stats_count(&fs->stats, PINFS_OP_OPEN, err);
@@ -221,7 +240,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	set_open_reply(fs, fi, f);
 	stats_count(&fs->stats, PINFS_OP_CREATE, 0);
 	if (fuse_reply_create(req, &e, fi)) {
-		file_free(fs, f);
+		file_release(fs, f);
 		inode_forget(fs->itab, e.ino, 1);
 	}
 	return;
@@ -273,7 +292,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct pinfs *fs = pinfs_from_req(req);
 
-	file_free(fs, file_of(fi));
+	file_release(fs, file_of(fi));
 	stats_count(&fs->stats, PINFS_OP_RELEASE, 0);
 	fuse_reply_err(req, 0);
 }

@@ -24,7 +24,7 @@ struct lock_owner {
 	uid_t uid; /* fd is charged to this user (fd_budget.h) */
 	struct pinfs_file *file; /* the open file it was created through */
 	unsigned int refs; /* waiters using fd */
-	bool dead; /* flushed or released while a waiter held it */
+	bool dead; /* flushed or released while a waiter held it: unlocked, never locks again */
 	struct lock_owner *next;
 };
 
@@ -110,7 +110,7 @@ uncharge:
 	return err;
 }
 
-/* Unlink and close @o, or mark it dead if a waiter uses it. in->lock held. */
+/* Unlink and close @o, or unlock it and mark it dead if a waiter uses it. in->lock held. */
 static void owner_drop(struct pinfs *fs, struct pinfs_inode *in, struct lock_owner *o)
 {
 	struct lock_owner **p;
@@ -153,6 +153,13 @@ void locks_file_release(struct pinfs *fs, struct pinfs_file *f)
 	struct lock_owner *o, *next;
 
 	pthread_mutex_lock(&in->lock);
+	f->released = true;
+	/*
+	 * flock locks go with the file's description, closed by the last
+	 * file_put(). A flock waiter still holds a reference: drop the lock now.
+	 */
+	if (f->refs > 1)
+		flock(f->fd, LOCK_UN);
 	for (o = in->lock_owners; o; o = next) {
 		next = o->next;
 		if (o->file != f)
@@ -162,7 +169,7 @@ void locks_file_release(struct pinfs *fs, struct pinfs_file *f)
 			owner_drop(fs, in, o);
 	}
 	pthread_mutex_unlock(&in->lock);
-	/* flock locks go with the file's descriptor, closed by the caller. */
+	/* Wakes the other waiters, and ends this file's own. */
 	locks_released();
 }
 
@@ -176,7 +183,7 @@ struct lock_wait {
 	enum wait_kind kind;
 	struct pinfs_inode *inode; /* in-flight reference */
 	struct lock_owner *owner; /* WAIT_POSIX, with a reference */
-	int fd; /* WAIT_FLOCK: the file's descriptor */
+	struct pinfs_file *file; /* WAIT_FLOCK, with a reference: its description stays open */
 	int op; /* WAIT_FLOCK */
 	struct flock fl; /* WAIT_POSIX */
 	atomic_bool interrupted;
@@ -190,11 +197,30 @@ static void wait_interrupted(fuse_req_t req, void *data)
 	locks_released();
 }
 
+/*
+ * One attempt, under the inode's lock so that it cannot interleave with FLUSH
+ * or RELEASE: once the owner is dead or the file released, nothing is locked
+ * through them any more, and the waiter ends with EINTR.
+ */
 static int try_lock(struct lock_wait *w)
 {
-	if (w->kind == WAIT_FLOCK)
-		return flock(w->fd, w->op | LOCK_NB) ? -errno : 0;
-	return fcntl(w->owner->fd, F_OFD_SETLK, &w->fl) ? -errno : 0;
+	struct pinfs_inode *in = w->inode;
+	int err;
+
+	pthread_mutex_lock(&in->lock);
+	if (w->kind == WAIT_FLOCK) {
+		if (w->file->released)
+			err = -EINTR;
+		else
+			err = flock(w->file->fd, w->op | LOCK_NB) ? -errno : 0;
+	} else {
+		if (w->owner->dead)
+			err = -EINTR;
+		else
+			err = fcntl(w->owner->fd, F_OFD_SETLK, &w->fl) ? -errno : 0;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return err;
 }
 
 static bool would_block(int err)
@@ -243,13 +269,12 @@ static void *waiter_main(void *arg)
 
 		pthread_mutex_lock(&in->lock);
 		w->owner->refs--;
-		if (w->owner->dead) {
-			/* The owner closed the file while waiting: give the lock back. */
-			if (!err)
-				err = -EINTR;
+		/* Dead after the lock was granted: the close dropped it, as it would natively. */
+		if (w->owner->dead)
 			owner_drop(fs, in, w->owner);
-		}
 		pthread_mutex_unlock(&in->lock);
+	} else {
+		file_put(fs, w->file);
 	}
 	stats_count(&fs->stats, w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
 	fuse_reply_err(w->req, -err);
@@ -422,10 +447,15 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	w->req = req;
 	w->kind = WAIT_FLOCK;
 	w->inode = inode_get(fs->itab, f->inode->nodeid);
-	w->fd = f->fd;
+	w->file = f;
 	w->op = op & ~LOCK_NB;
+	/* The waiter's own reference: f->fd stays this file's until the waiter ends. */
+	pthread_mutex_lock(&f->inode->lock);
+	f->refs++;
+	pthread_mutex_unlock(&f->inode->lock);
 	if (w->inode && !wait_start(w))
 		return;
+	file_put(fs, f);
 	if (w->inode)
 		inode_put(fs->itab, w->inode);
 	free(w);
