@@ -6,7 +6,9 @@
 #define PINFS_FILE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dio.h"
 #include "pinfs.h"
@@ -21,7 +23,16 @@ struct pinfs_file {
 	int dio_fd; /* the same file opened with O_DIRECT (backing_dio), or -1 */
 	struct dio_rules dio; /* its alignment rules */
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
+	uid_t uid; /* the user its descriptors are charged to (fd_budget.h) */
+	unsigned int charged; /* descriptors charged: fd, and dio_fd if open */
+
+	/* under inode->lock */
+	unsigned int refs; /* the kernel's until RELEASE, one per blocking flock (ops_lock.c) */
+	bool released; /* RELEASE came: no lock is taken through it any more */
 };
+
+/* Drop a reference; the last one closes the descriptors and frees @f (ops_file.c). */
+void file_put(struct pinfs *fs, struct pinfs_file *f);
 
 static inline struct pinfs_file *file_of(const struct fuse_file_info *fi)
 {

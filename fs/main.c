@@ -25,6 +25,7 @@
 #include "control.h"
 #include "creds.h"
 #include "engine.h"
+#include "fd_budget.h"
 #include "init_ext.h"
 #include "inode.h"
 #include "loop.h"
@@ -111,6 +112,9 @@ static int setup_backing(struct pinfs *fs)
 	fs->posix_acl = backing_has_acl(cfg.root_fd);
 	fs->itab = inode_table_create(&cfg);
 	if (!fs->itab)
+		goto fail_errno;
+	fs->fds = fd_budget_create(cfg.fd_cache, fs->opts->allow_other);
+	if (!fs->fds)
 		goto fail_errno;
 	fs->export_support = inode_table_has_handles(fs->itab);
 	err = setup_shadow(fs);
@@ -237,6 +241,7 @@ out_session:
 out:
 	fuse_opt_free_args(&args);
 	inode_table_destroy(fs.itab);
+	fd_budget_destroy(fs.fds);
 	if (fs.shadow_fd >= 0)
 		close(fs.shadow_fd);
 	free(fs.shadow_name);

@@ -26,6 +26,7 @@
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+struct fd_budget;
 struct inode_table;
 struct pinfs_engine;
 
@@ -33,6 +34,7 @@ struct pinfs {
 	struct pinfs_options *opts;
 	struct fuse_session *se;
 	struct inode_table *itab;
+	struct fd_budget *fds; /* descriptors users keep the daemon holding */
 	const struct pinfs_engine *engine;
 	struct pinfs_stats stats;
 
