@@ -37,6 +37,23 @@
 /* Forgotten records kept for export handles (about 200 bytes each). */
 #define GHOST_MAX 131072
 
+/*
+ * The soft open-file limit up to the hard one: every user of the mount shares
+ * this one limit (docs/usage.md, "Open-file limits"), and the soft default
+ * (1024 under systemd) would cap them all for no reason.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		fprintf(stderr, "pinfs: cannot raise the open-file limit to %llu: %s\n",
+			(unsigned long long)rl.rlim_max, strerror(errno));
+}
+
 static unsigned int default_fd_cache(void)
 {
 	struct rlimit rl;
@@ -191,6 +208,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (ns < 0)
 		fprintf(stderr, "pinfs: no private view of the source (%s): atime follows the "
 				"backing mount's flags\n", strerror(-ns));
+	raise_fd_limit();
 	err = setup_backing(&fs);
 	if (ns >= 0)
 		mount_private_leave(ns);

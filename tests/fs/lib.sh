@@ -44,6 +44,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pinfs-fstest.XXXXXX") || exit 1
 chmod 0755 "$WORK"	# other users reach the mounts in the ownership test
 MOUNTS=()
 DAEMONS=()
+PINFS_PREFIX=()
 CLEANUP_HOOKS=()
 
 is_mounted() {
@@ -85,12 +86,13 @@ wait_mount() {
 
 # pinfs_mount SRC MNT [ARGS...]: a foreground daemon with a time bound; its
 # stderr (with the exit statistics) goes to $WORK/daemon.<n>.log, its pid to
-# $DAEMON_PID.
+# $DAEMON_PID. Words in the array PINFS_PREFIX (e.g. a prlimit command) go before
+# the daemon's command.
 pinfs_mount() {
 	local src=$1 mnt=$2
 	shift 2
 	DAEMON_LOG=$WORK/daemon.${#DAEMONS[@]}.log
-	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "$PINFS" "$src" "$mnt" -f "$@" \
+	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "${PINFS_PREFIX[@]}" "$PINFS" "$src" "$mnt" -f "$@" \
 		2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	DAEMONS+=("$DAEMON_PID")

@@ -30,13 +30,12 @@ pinfs_pid() {
 	echo "$p"
 }
 
-# mount_limited SRC MNT [ARGS...]: a daemon whose soft RLIMIT_NOFILE is LIMIT.
+# mount_limited SRC MNT [ARGS...]: a daemon whose RLIMIT_NOFILE is LIMIT, soft and
+# hard (the daemon raises its soft limit to the hard one).
 mount_limited() {
-	local soft
-	soft=$(ulimit -Sn)
-	ulimit -Sn $LIMIT
+	PINFS_PREFIX=(prlimit --nofile=$LIMIT:$LIMIT --)
 	pinfs_mount "$@"
-	ulimit -Sn "$soft"
+	PINFS_PREFIX=()
 }
 
 # The lowest descriptor number free in process $1.
@@ -132,4 +131,15 @@ expect "$WORK/out3" "close hogs failed 0 errno none"
 expect "$WORK/verify3" "verify ok"
 pinfs_umount "$mnt" || fail "daemon exit status after the per-user run"
 pass "user $U1 stops at $n files (ENFILE), user $U2 still opens files"
+
+# 4. The daemon raises its soft limit to the hard one.
+src=$(newdir src4)
+mnt=$(newdir mnt4)
+PINFS_PREFIX=(prlimit --nofile=$LIMIT:$((LIMIT * 2)) --)
+pinfs_mount "$src" "$mnt"
+PINFS_PREFIX=()
+soft=$(prlimit --pid "$(pinfs_pid)" --nofile --noheadings --raw --output SOFT)
+[ "$soft" = $((LIMIT * 2)) ] || fail "soft open-file limit $soft, the hard limit is $((LIMIT * 2))"
+pinfs_umount "$mnt" || fail "daemon exit status"
+pass "the soft open-file limit is raised to the hard one"
 echo "passed"
