@@ -11,7 +11,10 @@
 #ifndef PINFS_DIO_H
 #define PINFS_DIO_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct dio_rules {
@@ -26,15 +29,44 @@ struct dio_rules {
  */
 struct dio_rules dio_rules_for(int dio_fd, dev_t dev);
 
-/* Round @x down / up to @align (a power of two). */
+#define DIO_OFF_MAX INT64_MAX	/* the largest file offset (the kernel's MAX_LFS_FILESIZE) */
+
+/* Round @x (>= 0) down to @align (a power of two). */
 static inline off_t dio_round_down(off_t x, unsigned int align)
 {
 	return x & ~(off_t)(align - 1);
 }
 
+/*
+ * Round @x (>= 0) up to @align (a power of two). Saturates: where the result
+ * would pass DIO_OFF_MAX it is DIO_OFF_MAX, which is then not aligned.
+ */
 static inline off_t dio_round_up(off_t x, unsigned int align)
 {
-	return dio_round_down(x + align - 1, align);
+	if (x > DIO_OFF_MAX - (off_t)(align - 1))
+		return DIO_OFF_MAX;
+	return dio_round_down(x + (off_t)(align - 1), align);
+}
+
+/* @pos + @len (@pos >= 0), saturated at DIO_OFF_MAX. */
+static inline off_t dio_end(off_t pos, size_t len)
+{
+	return len > (size_t)(DIO_OFF_MAX - pos) ? DIO_OFF_MAX : pos + (off_t)len;
+}
+
+/*
+ * The end of the @align-aligned span around [@pos, @pos + @len), or -EOVERFLOW
+ * when it would pass DIO_OFF_MAX: no O_DIRECT call can cover those bytes (the
+ * kernel refuses pos + len past it), so the page cache must serve them.
+ */
+static inline off_t dio_span_end(off_t pos, size_t len, unsigned int align)
+{
+	off_t end;
+
+	if (len > (size_t)(DIO_OFF_MAX - pos))
+		return -EOVERFLOW;
+	end = dio_round_up(pos + (off_t)len, align);
+	return end & (off_t)(align - 1) ? -EOVERFLOW : end;
 }
 
 #endif
