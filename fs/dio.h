@@ -4,9 +4,12 @@
  *
  * statx(STATX_DIOALIGN) gives the memory and file-offset alignment a backing
  * filesystem requires. A filesystem that does not answer (the mask bit is
- * missing) is "O_DIRECT unknown": it is probed once, with real O_DIRECT reads
- * at decreasing alignments, and the answer is remembered per filesystem. Nothing
- * is guessed.
+ * missing) is "O_DIRECT unknown": it is probed with real O_DIRECT reads of data
+ * the file has, at increasing alignments, and the answer is remembered per
+ * filesystem. While no file with enough data has answered, a file gets the
+ * conservative rules, DIO_RULES_CONSERVATIVE (whole pages), and the next file
+ * is probed again. A filesystem that needs more than that refuses the first
+ * request with EINVAL, and that file uses the page cache from then on.
  */
 #ifndef PINFS_DIO_H
 #define PINFS_DIO_H
@@ -22,6 +25,9 @@ struct dio_rules {
 	unsigned int mem_align;	/* buffer address alignment, a power of two */
 	unsigned int off_align;	/* file offset and length alignment, a power of two */
 };
+
+/* The rules where nothing is known: page-aligned memory, offsets and lengths. */
+#define DIO_RULES_CONSERVATIVE ((struct dio_rules){ true, 4096, 4096 })
 
 /*
  * The rules for the O_DIRECT descriptor @dio_fd (open on a regular file of the
