@@ -110,7 +110,7 @@ struct page *nth_page(struct page *page, size_t n)
 bool page_maybe_dma_pinned(const struct page *page)
 {
 	if (page_is_large(page))
-		return atomic_load(&page->pincount) > 0;
+		return page_pincount(page) > 0;
 	return (unsigned int)page_ref_count(page) >= GUP_PIN_COUNTING_BIAS;
 }
 

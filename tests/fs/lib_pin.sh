@@ -49,16 +49,17 @@ CLEANUP_HOOKS+=(pin_cleanup)
 [ -x "$PINFS_CTL" ] || pinfs_skip "pinfs-ctl not found at $PINFS_CTL"
 [ -x "$PINWL" ] || pinfs_skip "pinwl not found at $PINWL"
 
-# backing_ext4 DIR [MIB]: a fresh ext4 (4 KiB blocks) on a loop device at DIR.
-# Its O_DIRECT alignment is the loop device's logical block size (512).
+# backing_ext4 DIR [MIB [SECTOR]]: a fresh ext4 (4 KiB blocks) on a loop device
+# at DIR. Its O_DIRECT alignment is the loop device's logical block size,
+# SECTOR (default 512).
 backing_ext4() {
-	local dir=$1 size=${2:-256} img dev
+	local dir=$1 size=${2:-256} sector=${3:-512} img dev
 	command -v mkfs.ext4 >/dev/null || pinfs_skip "mkfs.ext4 is missing"
 	command -v losetup >/dev/null || pinfs_skip "losetup is missing"
 	img=$WORK/ext4.${#LOOPS[@]}.img
 	truncate -s "${size}M" "$img" || fail "cannot create $img"
 	mkfs.ext4 -q -F -b 4096 -E nodiscard "$img" || fail "mkfs.ext4 $img"
-	dev=$(losetup -f --show "$img" 2>/dev/null) || pinfs_skip "no loop device available"
+	dev=$(losetup -f --show -b "$sector" "$img" 2>/dev/null) || pinfs_skip "no loop device available"
 	LOOPS+=("$dev")
 	mkdir -p "$dir"
 	mount -t ext4 "$dev" "$dir" || fail "cannot mount $dev on $dir"

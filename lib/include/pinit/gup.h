@@ -11,7 +11,8 @@
  *
  * Every page handed out is recorded in the ledger with its tag (GET, PIN or
  * PIN_LONGTERM) and the caller's site. Releases must match: put_page() for a
- * GET, unpin_user_page*() for a pin. A mismatch is a ledger violation reported
+ * GET, unpin_user_page*() for a short-term pin, unpin_user_pages_flags() with
+ * FOLL_LONGTERM for a long-term one. A mismatch is a ledger violation reported
  * with both sites (kernel analogue: refcount underflow, sanity_check_pinned_pages).
  */
 #ifndef PINIT_GUP_H
@@ -33,8 +34,9 @@
 /*
  * Take FOLL_GET references on @nr_pages pages from @start (page-aligned or
  * not: the page containing @start is the first). Returns the number of pages
- * taken (possibly fewer than asked), or -EFAULT if none, -EINVAL on bad flags
- * (FOLL_PIN or FOLL_LONGTERM here). Pages are stored in @pages.
+ * taken (possibly fewer than asked), or -EFAULT if none, -ENOMEM if no page
+ * descriptor could be made, -EINVAL on bad flags (FOLL_PIN or FOLL_LONGTERM
+ * here). Pages are stored in @pages.
  */
 #define get_user_pages_fast(start, nr_pages, gup_flags, pages)                        \
 	_get_user_pages_fast((start), (nr_pages), (gup_flags), (pages), PINIT_SITE)
@@ -43,8 +45,10 @@ long _get_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fl
 
 /*
  * Take FOLL_PIN pins (tagged PIN, or PIN_LONGTERM with FOLL_LONGTERM). Same
- * return convention. Sets the sticky has_pinned flag. FOLL_GET with it is
- * refused with -EINVAL (the kernel's WARN in try_grab_page), and warned.
+ * return convention, and -ENOMEM if the first page's pin count is full (the
+ * kernel's refcount overflow check). Sets the sticky has_pinned flag. FOLL_GET
+ * with it is refused with -EINVAL (the kernel's WARN in try_grab_page), and
+ * warned.
  */
 #define pin_user_pages_fast(start, nr_pages, gup_flags, pages)                        \
 	_pin_user_pages_fast((start), (nr_pages), (gup_flags), (pages), PINIT_SITE)
@@ -59,7 +63,13 @@ void _get_page(struct page *page, const struct pinit_site *site);
 #define put_page(page) _put_page((page), PINIT_SITE)
 void _put_page(struct page *page, const struct pinit_site *site);
 
-/* unpin_user_page(s): drop one pin per page. Reports an unpin with none outstanding. */
+/*
+ * unpin_user_page(s): drop one short-term pin per page. The kernel's unpin does
+ * not say which pin ends; here it is a destination (FOLL_WRITE) pin if the page
+ * holds one, else a source pin, so a guess never lifts check mode's protection
+ * of a source pin. A page that holds no short-term pin is a mismatch, reported
+ * (LV_UNPIN_UNPINNED) and left as it was: a long-term pin is never taken.
+ */
 #define unpin_user_page(page) _unpin_user_pages(&(page), 1, false, PINIT_SITE)
 #define unpin_user_pages(pages, npages) _unpin_user_pages((pages), (npages), false, PINIT_SITE)
 
@@ -72,5 +82,19 @@ void _put_page(struct page *page, const struct pinit_site *site);
 	_unpin_user_pages((pages), (npages), (make_dirty), PINIT_SITE)
 void _unpin_user_pages(struct page **pages, long npages, bool make_dirty,
 		       const struct pinit_site *site);
+
+/*
+ * unpin_user_pages_flags(): drop one pin per page of the kind that @gup_flags
+ * took, dirtying as unpin_user_pages_dirty_lock() does if @make_dirty. With
+ * FOLL_LONGTERM a long-term pin; otherwise a short-term pin of the direction
+ * FOLL_WRITE says (destination) or not (source) if the page holds one, else of
+ * the other direction (an unpin_user_page() may have ended this one's). No pin
+ * of the kind is a mismatch, reported (LV_UNPIN_UNPINNED) and left as it was.
+ * Releases that say their direction keep check mode's protection exact.
+ */
+#define unpin_user_pages_flags(pages, npages, gup_flags, make_dirty)                  \
+	_unpin_user_pages_flags((pages), (npages), (gup_flags), (make_dirty), PINIT_SITE)
+void _unpin_user_pages_flags(struct page **pages, long npages, unsigned int gup_flags,
+			     bool make_dirty, const struct pinit_site *site);
 
 #endif

@@ -27,7 +27,7 @@ enum pin_tag {
 };
 
 enum ledger_violation {
-	LV_UNPIN_UNPINNED,	/* unpin of a page with no pin outstanding (double unpin) */
+	LV_UNPIN_UNPINNED,	/* unpin with no pin of its kind outstanding (double unpin) */
 	LV_PUT_UNREFERENCED,	/* put_page() with no GET outstanding */
 	LV_PUT_PINNED,		/* put_page() of a page held only by pins (release mismatch) */
 	LV_LEAK,		/* GET or pin still outstanding at a teardown check */

@@ -50,12 +50,40 @@ struct pin_owner {
 	int tid;
 };
 
+/*
+ * The kinds of pin a page holds. Check mode write-protects a page while it
+ * holds source pins and no other short-term pin; long-term pins (io_uring
+ * registrations) cover a page for its lifetime and never protect it.
+ */
+enum page_pin {
+	PAGE_PIN_SOURCE,	/* short-term, taken without FOLL_WRITE (an I/O source) */
+	PAGE_PIN_DEST,		/* short-term, taken with FOLL_WRITE (an I/O destination) */
+	PAGE_PIN_LONGTERM,	/* FOLL_LONGTERM */
+	NR_PAGE_PINS
+};
+
+/*
+ * All of a page's pins are one atomic word, PIN_FIELD_BITS per kind, changed
+ * only by compare-and-swap: a release checks for and takes a pin of its kind in
+ * one step, and no reader ever sees one kind counted and another not yet.
+ */
+#define PIN_FIELD_BITS 21
+#define PIN_FIELD_MAX ((1U << PIN_FIELD_BITS) - 1)
+
+static inline unsigned int pin_field(uint64_t pins, enum page_pin kind)
+{
+	return (pins >> (kind * PIN_FIELD_BITS)) & PIN_FIELD_MAX;
+}
+
+static inline uint64_t pin_unit(enum page_pin kind)
+{
+	return (uint64_t)1 << (kind * PIN_FIELD_BITS);
+}
+
 struct page {
 	uintptr_t addr;			/* page-aligned virtual address */
 	atomic_int refcount;		/* _refcount, as described above */
-	atomic_int pincount;		/* exact number of pins (all kinds) */
-	atomic_int longterm;		/* of which FOLL_LONGTERM */
-	atomic_int source_pins;		/* of which taken without FOLL_WRITE */
+	_Atomic uint64_t pins;		/* pins by kind, read with pin_field() */
 	atomic_int gets;		/* outstanding FOLL_GET references */
 	atomic_uint flags;		/* PG_* */
 	atomic_int lock;		/* check-mode protection transitions only */
@@ -82,6 +110,21 @@ static inline int page_ref_count(const struct page *page)
 	return atomic_load_explicit(&page->refcount, memory_order_relaxed);
 }
 
+/* The pins of @kind that @page holds. */
+static inline int page_pins(const struct page *page, enum page_pin kind)
+{
+	return pin_field(atomic_load(&page->pins), kind);
+}
+
+/* The exact number of pins of every kind (the folio's _pincount). */
+static inline int page_pincount(const struct page *page)
+{
+	uint64_t pins = atomic_load(&page->pins);
+
+	return pin_field(pins, PAGE_PIN_SOURCE) + pin_field(pins, PAGE_PIN_DEST) +
+	       pin_field(pins, PAGE_PIN_LONGTERM);
+}
+
 static inline bool PageDirty(const struct page *page)
 {
 	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_dirty;
@@ -99,7 +142,7 @@ static inline bool page_is_large(const struct page *page)
  */
 bool page_maybe_dma_pinned(const struct page *page);
 
-/* Mark @page as part of a large folio (pins counted in pincount, not BIAS). */
+/* Mark @page as part of a large folio (pins counted exactly, not by BIAS). */
 void page_set_large(struct page *page, bool large);
 
 /* set_page_dirty_lock() / ClearPageDirty(). */
