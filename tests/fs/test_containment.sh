@@ -79,4 +79,27 @@ pinfs_umount "$mnt"
 after=$(snapshot)
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); fail "the outside changed"; }
 pass "the outside directory is untouched"
+
+# The mountpoint may lie inside SOURCE: the daemon answers for the directory
+# underneath its mount, and never walks into the mount itself (it would wait
+# on its own request).
+inner=$src/inner
+mkdir "$inner" && touch "$inner/underneath"
+pinfs_mount "$src" "$inner"
+ls "$inner/inner" >"$WORK/listing" 2>&1 &
+lister=$!
+for _ in $(seq 100); do
+	kill -0 $lister 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 $lister 2>/dev/null; then
+	fuse_abort "$inner"	# a request waiting on its own daemon waits for ever
+	wait $lister
+	fail "listing the mountpoint's directory through the mount hung"
+fi
+wait $lister || fail "listing the mountpoint's directory: $(cat "$WORK/listing")"
+[ "$(cat "$WORK/listing")" = underneath ] || fail "the mountpoint's directory shows '$(cat "$WORK/listing")'"
+pinfs_umount "$inner"
+pass "a mountpoint inside SOURCE shows the directory underneath"
+
 echo "passed"
