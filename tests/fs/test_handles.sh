@@ -61,4 +61,22 @@ for src in "$ext" "$ext/sub"; do
 	pass "handles across a remount, $what"
 done
 
+# Revival opens by handle on SOURCE's own mount, whatever other mounts the
+# table met before: here the mountpoint lies inside SOURCE on a tmpfs, and a
+# lookup of the mountpoint's name (the directory underneath) brings that
+# tmpfs into the table first. A handle of a file this daemon never looked up
+# must still open.
+src=$ext/sub
+mkdir "$src/mp"
+mount -t tmpfs -o size=1m pinfs-handles "$src/mp" || fail "cannot mount a tmpfs"
+EXT4_MOUNTS=("$src/mp" "${EXT4_MOUNTS[@]}")	# unmounted before the ext4
+touch "$src/mp/on-tmpfs"
+echo never >"$src/never"
+h_never=$("$H" --forge "$src/never") || fail "no handle for $src/never"
+pinfs_mount "$src" "$src/mp"
+[ -e "$src/mp/mp/on-tmpfs" ] || fail "the mountpoint's name does not show the tmpfs underneath"
+open_ok "a file never looked up, after a lookup on another mount" "$src/mp" "$h_never" never
+pinfs_umount "$src/mp" || fail "daemon exit status"
+umount "$src/mp" || fail "cannot unmount the tmpfs"
+pass "revival after a lookup on another mount"
 echo "passed"
