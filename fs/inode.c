@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "containment.h"
 #include "inode.h"
 
 /* Intrusive doubly-linked list. */
@@ -96,6 +97,8 @@ struct inode_table {
 	bool use_handles;
 	bool stable_ids; /* the root's handles are 8-byte FILEID_INO32_GEN */
 	int handle_type; /* the root's handle type */
+	bool source_is_fs_root; /* no inode of the root's device lies outside SOURCE */
+	int source_mount_fd; /* SOURCE's mount (an entry of mounts): revival opens by handle here */
 	fuse_ino_t next_id;
 	struct mount_entry *mounts;
 	struct record *root;
@@ -448,11 +451,13 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 			t->mounts->mount_id = mount_id;
 			t->mounts->fd = cfg->root_mount_fd;
 			t->mounts->next = NULL;
+			t->source_mount_fd = cfg->root_mount_fd;
 		}
 		t->use_handles = fh != NULL;
 		t->stable_ids = fh && fh->handle_type == FILEID_INO32_GEN &&
 				fh->handle_bytes == STABLE_HANDLE_BYTES;
 		t->handle_type = fh ? fh->handle_type : 0;
+		t->source_is_fs_root = t->stable_ids && source_is_fs_root(cfg->root_fd);
 	}
 	if (!t->mounts)
 		close(cfg->root_mount_fd);
@@ -706,10 +711,13 @@ struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid)
 	h.fh.handle_type = t->handle_type;
 	h.fid[0] = (uint32_t)nodeid;
 	h.fid[1] = (uint32_t)(nodeid >> 32);
-	fd = open_by_handle_at(t->mounts->fd, &h.fh, O_PATH | O_CLOEXEC);
+	fd = open_by_handle_at(t->source_mount_fd, &h.fh, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) || st.st_dev != t->root->pub.dev) {
+	/* A handle names any inode of the device: only those beneath SOURCE (containment.h). */
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ||
+	    st.st_dev != t->root->pub.dev ||
+	    (!t->source_is_fs_root && inode_beneath_source(t->root->fd, fd, &st))) {
 		close(fd);
 		return NULL;
 	}

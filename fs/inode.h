@@ -103,9 +103,10 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
  * the backing inode from N itself (xfstests generic/477, 777).
  *
  * inode_revive(): the record for a stable node id the table does not hold,
- * reopened by handle, with one kernel reference and an in-flight reference, as
- * inode_register() leaves a fresh lookup. NULL (ESTALE) if @nodeid is not a
- * stable id or its inode is gone.
+ * reopened by handle on SOURCE's mount, with one kernel reference and an
+ * in-flight reference, as inode_register() leaves a fresh lookup. NULL
+ * (ESTALE) if @nodeid is not a stable id, its inode is gone, or it is not
+ * proven to lie beneath SOURCE (containment.h).
  */
 struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid);
 

@@ -134,12 +134,6 @@ static int setup_backing(struct pinfs *fs)
 	if (!fs->fds)
 		goto fail_errno;
 	fs->export_support = inode_table_has_handles(fs->itab);
-	err = setup_shadow(fs);
-	if (err) {
-		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", fs->opts->mountpoint,
-			strerror(-err));
-		return err;
-	}
 	return 0;
 fail_errno:
 	err = -errno;
@@ -189,6 +183,12 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (fuse_set_signal_handlers(fs.se)) {
 		fprintf(stderr, "pinfs: cannot install signal handlers\n");
 		goto out_session;
+	}
+	/* Before mounting: afterwards the path names the mount itself. */
+	err = setup_shadow(&fs);
+	if (err) {
+		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", o->mountpoint, strerror(-err));
+		goto out_signals;
 	}
 	if (fuse_session_mount(fs.se, o->mountpoint_real)) {
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);

@@ -113,6 +113,20 @@ pinfs_umount() {
 	fi
 }
 
+# fuse_abort MNT: abort the FUSE connection mounted on MNT, so that a daemon
+# stuck waiting on its own mount can exit and MNT can be unmounted.
+fuse_abort() {
+	local dev conns=/sys/fs/fuse/connections mounted=
+	dev=$(awk -v m="$(realpath -m "$1")" '$5 == m { split($3, d, ":"); n = d[2] } END { print n }' \
+		/proc/self/mountinfo)
+	[ -n "$dev" ] || return 0
+	if ! grep -q " $conns " /proc/self/mountinfo; then
+		mount -t fusectl fusectl "$conns" 2>/dev/null && mounted=1
+	fi
+	echo 1 >"$conns/$dev/abort" 2>/dev/null
+	[ -z "$mounted" ] || umount "$conns"
+}
+
 # A fresh directory under $WORK.
 newdir() {
 	mkdir -p "$WORK/$1"

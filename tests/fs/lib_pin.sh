@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers of the direct-I/O tests (test_engines.sh, test_fio_verify.sh,
-# test_control.sh, test_unsafe_*.sh, test_mmap_direct.sh), sourced after lib.sh:
+# test_control.sh, test_unsafe_*.sh, test_mmap_direct.sh; test_handles.sh and
+# test_containment.sh use its ext4 for file handles), sourced after lib.sh:
 # a loop-mounted ext4 backing store (real O_DIRECT alignment), the control
 # socket (pinfs-ctl for one command, ctlconn for a connection that keeps its
 # holds), and the pin ledger check of issue 4 read from `pinfs-ctl stats`.
