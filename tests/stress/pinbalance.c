@@ -75,6 +75,15 @@ void pins_begin(struct pin_balance *pb, int window_ms)
 	pb->available = true;
 }
 
+void pins_rebase(struct pin_balance *pb, const struct pin_balance *first)
+{
+	if (!pb->available || !first->available)
+		return;
+	pb->own_before = pb->before;
+	pb->before = first->before;
+	pb->before_max = first->before_max;
+}
+
 /* Readings at or below this cannot be (part of) a leak. */
 static long long leak_threshold(const struct pin_balance *pb)
 {

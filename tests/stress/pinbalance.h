@@ -35,6 +35,7 @@ struct pin_balance {
 	bool exact; /* readings were refreshed (root) */
 	long long before; /* smallest in-flight count at the start (the start floor) */
 	long long before_max; /* largest at the start: > before means a noisy machine */
+	long long own_before; /* a rebased re-run's own start floor (pins_rebase) */
 	long long after; /* smallest in-flight count seen while settling (the end floor) */
 	long long last; /* the last reading */
 	double quiet_ms; /* how long the reading had not changed when sampling stopped */
@@ -50,6 +51,14 @@ bool pins_in_flight(long long *out, bool *exact);
 
 /* Start: the minimum over @window_ms. */
 void pins_begin(struct pin_balance *pb, int window_ms);
+
+/*
+ * For the re-run that confirms a leak: judge it against the first run's start (@first) instead
+ * of its own. A leak that happened once and stayed has raised the re-run's own start as well, so
+ * only a return to the first run's start clears the first run. Call after pins_begin(); the
+ * re-run's own start floor is kept in @pb->own_before.
+ */
+void pins_rebase(struct pin_balance *pb, const struct pin_balance *first);
 
 /*
  * End: sample until the count is back to the start or @timeout_ms passed; sets outcome. Give it

@@ -162,6 +162,8 @@ static void json_row(struct jw *w, const struct row *r)
 		jw_str(w, "outcome", pins_outcome_name(r->pins.outcome));
 		if (r->pins_rerun) {
 			jw_str(w, "rerun_outcome", pins_outcome_name(r->pins_rerun_outcome));
+			jw_int(w, "rerun_start", r->pins_rerun_start);
+			jw_int(w, "rerun_after", r->pins_rerun_after);
 			jw_int(w, "rerun_spread", r->pins_rerun_spread);
 		}
 	}
