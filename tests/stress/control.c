@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "forkstress.h"
 #include "json.h"
 
 /* An answer must arrive within this long (longer for `wait`, whose own timeout is added). */
@@ -222,10 +223,15 @@ int ctl_release(struct ctl *c, int id)
 int ctl_forker(struct ctl *c, bool on, unsigned int interval_us)
 {
 	char resp[512];
+	double forks;
+	int ret;
 
 	if (on)
 		return ctl_cmd(c, resp, sizeof(resp), "forker on interval_us=%u", interval_us);
-	return ctl_cmd(c, resp, sizeof(resp), "forker off");
+	ret = ctl_cmd(c, resp, sizeof(resp), "forker off");
+	if (!ret && json_get_num(resp, "forks", &forks) && forks > 0)
+		forks_count((unsigned long)forks);
+	return ret;
 }
 
 int ctl_stats(struct ctl *c, struct pinfs_stats *st)

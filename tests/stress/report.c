@@ -150,6 +150,9 @@ static void json_row(struct jw *w, const struct row *r)
 	jw_str(w, "detail", r->detail);
 	jw_num(w, "seconds", r->seconds);
 	jw_int(w, "iterations", (long long)r->iterations);
+	jw_int(w, "forks", (long long)r->res.forks);
+	if (r->res.fork_errno)
+		jw_str(w, "fork_error", strerror(r->res.fork_errno));
 	jw_obj(w, "pin_balance");
 	jw_bool(w, "available", r->pins.available);
 	if (r->pins.available) {

@@ -88,6 +88,7 @@ static void scenario_child(const struct fs_env *env, const struct scenario *s, e
 	signal(SIGTERM, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sc.t_end = now_sec() + sc.sub_duration;
+	forks_attach(res, env->opt.inject && !strcmp(env->opt.inject, "no-fork"));
 	if (env->holds)
 		sc.ctl = ctl_open(env->opt.control);
 	s->run(&sc);
@@ -112,7 +113,7 @@ static void leak_take(const struct fs_env *env)
 {
 	struct iovec iov;
 
-	if (!env->opt.inject || injected.held)
+	if (!env->opt.inject || strncmp(env->opt.inject, "pin-leak", 8) || injected.held)
 		return;
 	injected.buf = map_buffer(LEAK_PAGES * env->page, env->page);
 	iov.iov_base = injected.buf;
@@ -252,6 +253,26 @@ static void decide(const struct fs_env *env, struct row *row)
 }
 
 /*
+ * A stress run of a scenario whose hazard is a fork (NEED_FORKS) that did not fork once tested
+ * nothing: it is SKIP, naming why, instead of a PASS. A failure it saw stays a failure.
+ */
+static void no_fork_no_pass(struct row *row)
+{
+	if (row->mode != MODE_STRESS || !(row->s->needs & NEED_FORKS) ||
+	    row->verdict != V_PASS || row->res.forks)
+		return;
+	row->verdict = V_SKIP;
+	if (row->res.fork_errno)
+		snprintf(row->reason, sizeof(row->reason),
+			 "no evidence: every fork failed during the stress run (fork: %s)",
+			 strerror(row->res.fork_errno));
+	else
+		snprintf(row->reason, sizeof(row->reason),
+			 "no evidence: the stress run ended before its first fork (raise --duration "
+			 "or --iterations)");
+}
+
+/*
  * One run of the scenario process; the pin-balance verdict is left to run_one(). A re-run's
  * balance is judged from @base, the first run's start (pins_rebase), or from its own when NULL.
  */
@@ -342,6 +363,7 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	decide(env, row);
 	if (row->res.note[0])
 		append(row->detail, sizeof(row->detail), "%s", row->res.note);
+	no_fork_no_pass(row);
 	if (fs_interrupted) {
 		row->verdict = V_SKIP;
 		snprintf(row->reason, sizeof(row->reason), "interrupted");
