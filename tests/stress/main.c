@@ -236,8 +236,9 @@ int main(int argc, char **argv)
 		case OPT_INJECT:
 			if (strcmp(optarg, "pin-leak") && strcmp(optarg, "pin-leak-once") &&
 			    strcmp(optarg, "no-fork")) {
-				fprintf(stderr, "forkstress: --inject is pin-leak, pin-leak-once or "
-						"no-fork\n");
+				fprintf(stderr,
+					"forkstress: --inject is pin-leak, pin-leak-once or "
+					"no-fork\n");
 				return 2;
 			}
 			env.opt.inject = optarg;
@@ -309,9 +310,9 @@ int main(int argc, char **argv)
 		printf("forkstress %s  seed %lu  duration %.2fs%s%s\n", PINFS_VERSION, env.opt.seed,
 		       env.opt.duration,
 		       env.opt.simulate_broken ? "  SIMULATING BROKEN KERNEL" : "",
-		       !env.opt.inject			     ? ""
+		       !env.opt.inject			    ? ""
 		       : !strcmp(env.opt.inject, "no-fork") ? "  REFUSING FORKS"
-							     : "  INJECTING A PIN LEAK");
+							    : "  INJECTING A PIN LEAK");
 		classify_print(&env.kc, &env.tg, env.opt.dir);
 		printf("\n");
 		fflush(stdout);

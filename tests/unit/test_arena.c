@@ -595,7 +595,7 @@ static Suite *arena_suite(void)
 	tcase_add_test(tc, check_off_does_nothing);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("io_uring");	/* each test skips where io_uring is missing */
+	tc = tcase_create("io_uring"); /* each test skips where io_uring is missing */
 	unit_fixture(tc);
 	tcase_add_test(tc, uring_register_longterm);
 	tcase_add_test(tc, uring_with_source_pin_and_leak);

@@ -84,10 +84,14 @@ int main(void)
 	const TTest *pass_skip[] = {passes, skips}, *all_skip[] = {skips, requires},
 		    *fail_skip[] = {fails, skips}, *pass_only[] = {passes};
 
-	expect("a pass and a skip", pass_skip, 2, 0, "SKIP: skips: no frobnicator here\n1 of 2 "
-	       "tests skipped", NULL);
-	expect("every test skipped", all_skip, 2, 77, "SKIP: requires: the widget is missing\n"
-	       "2 of 2 tests skipped", NULL);
+	expect("a pass and a skip", pass_skip, 2, 0,
+	       "SKIP: skips: no frobnicator here\n1 of 2 "
+	       "tests skipped",
+	       NULL);
+	expect("every test skipped", all_skip, 2, 77,
+	       "SKIP: requires: the widget is missing\n"
+	       "2 of 2 tests skipped",
+	       NULL);
 	expect("a failure and a skip", fail_skip, 2, 1, "1 of 2 tests skipped", NULL);
 	expect("a pass", pass_only, 1, 0, "100%", "SKIP");
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);

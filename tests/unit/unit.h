@@ -99,18 +99,18 @@ int run_in_child(void (*fn)(void *arg), void *arg);
  * kernel or machine lacks. Use in the test body itself: it returns from the
  * test function. Check counts the test as passed; unit_main() lists the skips.
  */
-#define unit_skip(...)                                         \
-	do {                                                   \
-		unit_record_skip(__func__, __VA_ARGS__);       \
-		return;                                        \
+#define unit_skip(...)                                   \
+	do {                                             \
+		unit_record_skip(__func__, __VA_ARGS__); \
+		return;                                  \
 	} while (0)
 
 /* Skip the current test when @why (the reason a feature is missing) is not NULL. */
-#define unit_require(why)                                      \
-	do {                                                   \
-		const char *unit_why_ = (why);                 \
-		if (unit_why_)                                 \
-			unit_skip("%s", unit_why_);            \
+#define unit_require(why)                           \
+	do {                                        \
+		const char *unit_why_ = (why);      \
+		if (unit_why_)                      \
+			unit_skip("%s", unit_why_); \
 	} while (0)
 
 void unit_record_skip(const char *test_fn, const char *fmt, ...)
