@@ -263,3 +263,18 @@ int ctl_stats(struct ctl *c, struct pinfs_stats *st)
 		snprintf(st->violations_json, sizeof(st->violations_json), "%.*s", (int)(e - v), v);
 	return 0;
 }
+
+void ctl_violation_changes(const struct pinfs_stats *before, const struct pinfs_stats *after,
+			   void (*fn)(const char *kind, double change, void *arg), void *arg)
+{
+	const char *v;
+	char kind[64];
+
+	for (int i = 0; (v = json_member(after->violations_json, i, kind, sizeof(kind))); i++) {
+		double now = strtod(v, NULL), then = 0;
+
+		json_get_num(before->violations_json, kind, &then);
+		if (strcmp(kind, "total") && now != then)
+			fn(kind, now - then, arg);
+	}
+}

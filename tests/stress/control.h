@@ -56,5 +56,11 @@ int ctl_release(struct ctl *c, int id);
 int ctl_forker(struct ctl *c, bool on, unsigned int interval_us);
 /* `stats`, parsed. */
 int ctl_stats(struct ctl *c, struct pinfs_stats *st);
+/*
+ * Call @fn for each violation kind (lib/include/pinit/ledger.h, by pinfs's names) whose count
+ * changed from @before to @after, with the change; "total" is not a kind.
+ */
+void ctl_violation_changes(const struct pinfs_stats *before, const struct pinfs_stats *after,
+			   void (*fn)(const char *kind, double change, void *arg), void *arg);
 
 #endif

@@ -164,6 +164,16 @@ static void append(char *dst, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ctl_violation_changes() callback: "kind +N" into the string @arg (KINDS_LEN bytes). */
+#define KINDS_LEN 300
+static void append_kind(const char *kind, double change, void *arg)
+{
+	size_t used = strlen(arg);
+
+	snprintf((char *)arg + used, KINDS_LEN - used, "%s%s %+.0f", used ? ", " : "", kind,
+		 change);
+}
+
 /* "REASON (x3); REASON2; +N more" for the skipped subcases: the same reason once, counted. */
 static void summarize_skips(const struct scenario_result *r, char *out, size_t len)
 {
@@ -258,8 +268,8 @@ static void decide(const struct fs_env *env, struct row *row)
  */
 static void no_fork_no_pass(struct row *row)
 {
-	if (row->mode != MODE_STRESS || !(row->s->needs & NEED_FORKS) ||
-	    row->verdict != V_PASS || row->res.forks)
+	if (row->mode != MODE_STRESS || !(row->s->needs & NEED_FORKS) || row->verdict != V_PASS ||
+	    row->res.forks)
 		return;
 	row->verdict = V_SKIP;
 	if (row->res.fork_errno)
@@ -268,8 +278,8 @@ static void no_fork_no_pass(struct row *row)
 			 strerror(row->res.fork_errno));
 	else
 		snprintf(row->reason, sizeof(row->reason),
-			 "no evidence: the stress run ended before its first fork (raise --duration "
-			 "or --iterations)");
+			 "no evidence: the stress run ended before its first fork (raise "
+			 "--duration or --iterations)");
 }
 
 /*
@@ -378,17 +388,30 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	if (have_ledger) {
 		double end = now_sec() + 2;
 
-		/* outstanding pins drain as pinfs finishes the last replies */
-		while (ctl_stats(ctl, &after) == 0 && after.pins_outstanding > 0 && now_sec() < end)
+		/*
+		 * Outstanding pins drain as pinfs finishes the last replies. Pins an earlier
+		 * scenario leaked are its finding (and the final check's), not this one's: only
+		 * growth counts here.
+		 */
+		while (ctl_stats(ctl, &after) == 0 &&
+		       after.pins_outstanding > before.pins_outstanding && now_sec() < end)
 			sleep_us(10000);
 		if (after.violations_total > before.violations_total ||
-		    after.warnings > before.warnings || after.pins_outstanding > 0) {
+		    after.warnings > before.warnings ||
+		    after.pins_outstanding > before.pins_outstanding) {
+			char kinds[KINDS_LEN] = "";
+
+			ctl_violation_changes(&before, &after, append_kind, kinds);
 			snprintf(row->ledger, sizeof(row->ledger),
-				 "pinfs ledger: violations +%.0f, warnings +%.0f, outstanding pins "
-				 "%.0f %s",
+				 "pinfs ledger: violations +%.0f%s%s%s, warnings +%.0f, "
+				 "outstanding pins %+.0f (now %.0f)",
 				 after.violations_total - before.violations_total,
-				 after.warnings - before.warnings, after.pins_outstanding,
-				 after.violations_json);
+				 kinds[0] ? " (" : "", kinds, kinds[0] ? ")" : "",
+				 after.warnings - before.warnings,
+				 after.pins_outstanding - before.pins_outstanding,
+				 after.pins_outstanding);
+			row->ledger_before = before;
+			row->ledger_after = after;
 			row->verdict = V_FAIL;
 			append(row->detail, sizeof(row->detail), "%s", row->ledger);
 		}
@@ -400,8 +423,8 @@ static void pin_verdict(const struct fs_env *env, struct row *row, const struct 
 {
 	if (row->pins.outcome == PINS_LEAK && again && again->pins.outcome != PINS_LEAK) {
 		append(row->detail, sizeof(row->detail),
-		       "pin balance: +%lld after the run was gone by the end of a re-run (%s against "
-		       "the first run's start): another process's pin, not judged",
+		       "pin balance: +%lld after the run was gone by the end of a re-run "
+		       "(%s against the first run's start): another process's pin, not judged",
 		       row->pins.delta, pins_outcome_name(again->pins.outcome));
 		return;
 	}

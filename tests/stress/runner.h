@@ -27,6 +27,7 @@ struct row {
 	long long pins_rerun_after; /* its end floor */
 	long long pins_rerun_spread; /* how much the readings moved during the re-run */
 	char ledger[600]; /* pinfs ledger change during the scenario, if any */
+	struct pinfs_stats ledger_before, ledger_after; /* its stats around it, when it changed */
 	struct scenario_result res;
 };
 
