@@ -24,6 +24,7 @@
 #include "file.h"
 #include "inode.h"
 #include "locks.h"
+#include "unsafe.h"
 
 static int backing_flags(struct pinfs *fs, int flags)
 {
@@ -92,6 +93,9 @@ nomem:
 
 static void file_free(struct pinfs *fs, struct pinfs_file *f)
 {
+	/* unsafe=early_ack: a WRITE acknowledged before its data was written may still use @f */
+	while (unsafe_active(UNSAFE_EARLY_ACK) && atomic_load(&f->early_acked))
+		usleep(1000);
 	if (fs->remote_locks)
 		locks_file_release(fs, f);
 	if (f->engine->release)
