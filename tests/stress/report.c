@@ -227,6 +227,8 @@ static void json_row(struct jw *w, const struct row *r)
 		jw_int(w, "spread", r->pins.spread);
 		jw_int(w, "noise", r->pins.before_max - r->pins.before);
 		jw_str(w, "outcome", pins_outcome_name(r->pins.outcome));
+		if (r->pins.allowed)
+			jw_int(w, "held_by_target", r->pins.allowed);
 		if (r->pins_rerun) {
 			jw_str(w, "rerun_outcome", pins_outcome_name(r->pins_rerun_outcome));
 			jw_int(w, "rerun_start", r->pins_rerun_start);
