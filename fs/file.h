@@ -25,6 +25,7 @@ struct pinfs_file {
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
 	uid_t uid; /* the user its descriptors are charged to (fd_budget.h) */
 	unsigned int charged; /* descriptors charged: fd, and dio_fd if open */
+	atomic_int early_acked; /* unsafe=early_ack: acknowledged WRITEs still using the file */
 
 	/* under inode->lock */
 	unsigned int refs; /* the kernel's until RELEASE, one per blocking flock (ops_lock.c) */

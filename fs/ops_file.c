@@ -26,6 +26,7 @@
 #include "file.h"
 #include "inode.h"
 #include "locks.h"
+#include "unsafe.h"
 
 static int backing_flags(struct pinfs *fs, int flags)
 {
@@ -126,6 +127,9 @@ void file_put(struct pinfs *fs, struct pinfs_file *f)
 	pthread_mutex_unlock(&in->lock);
 	if (!last)
 		return;
+	/* unsafe=early_ack: a WRITE acknowledged before its data was written may still use @f */
+	while (unsafe_active(UNSAFE_EARLY_ACK) && atomic_load(&f->early_acked))
+		usleep(1000);
 	if (f->engine->release)
 		f->engine->release(fs, f);
 	close(f->fd);

@@ -283,6 +283,7 @@ static void answer(char *line, int conn, char *out, size_t len)
 	} else if (!strcmp(argv[0], "forker") && argc > 1 && !strcmp(argv[1], "on")) {
 		if (!forker.on) {
 			forker.interval_us = (unsigned int)num(argv, argc, "interval_us", 100);
+			forker.forks = 0;
 			forker.on = true;
 			pthread_create(&forker.thread, NULL, forker_main, NULL);
 		}

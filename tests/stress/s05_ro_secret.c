@@ -117,7 +117,7 @@ static void *secret_forker(void *arg)
 	struct ro_run *r = arg;
 
 	while (!r->stop) {
-		pid_t pid = fork();
+		pid_t pid = fork_counted();
 
 		if (pid == 0) {
 			pattern_fill(r->page, r->half, r->off, FID_CHILD, 0);
