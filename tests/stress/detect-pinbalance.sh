@@ -39,9 +39,11 @@ pb = r["pin_balance"]
 assert r["verdict"] == "FAIL", "injected leak: " + r["verdict_text"]
 assert "pins still held after quiesce" in r["detail"], r["detail"]
 assert pb["outcome"] == "leak" and pb["rerun_outcome"] == "leak", pb
-# exactly our pins on a still machine; about them (within the noise) on a busy one
-assert abs(pb["delta"] - 1024) <= 2 * pb["noise"], pb
-assert abs(pb["rerun_after"] - pb["before"] - 1024) <= 2 * pb["noise"], pb
+# exactly our pins on a still machine; about them on a busy one, within the noise measured at
+# quiesce or the movement other processes caused during the run (its spread beyond our 1024)
+tol = max(2 * pb["noise"], pb["spread"] - 1024, pb.get("rerun_spread", 0) - 1024)
+assert abs(pb["delta"] - 1024) <= tol, pb
+assert abs(pb["rerun_after"] - pb["before"] - 1024) <= tol, pb
 ' || { cat "$WORK/$1.txt"; fail "the injected pin leak ($1) was not reported"; }
 }
 
@@ -59,7 +61,8 @@ json_assert "$WORK/once.json" '
 pb = rows[0]["pin_balance"]
 # the re-run started with the leak already in the counters (pins of other processes can only
 # add to its start)
-assert pb["rerun_start"] - pb["before"] >= 1024 - 2 * pb["noise"], pb
+tol = max(2 * pb["noise"], pb["spread"] - 1024, pb.get("rerun_spread", 0) - 1024)
+assert pb["rerun_start"] - pb["before"] >= 1024 - tol, pb
 ' || { cat "$WORK/once.txt"; fail "the re-run did not start above the first run's start"; }
 [ $rc = 1 ] || fail "exit status $rc with a leak that stayed, want 1"
 
