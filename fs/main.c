@@ -4,8 +4,10 @@
  *
  * Order matters: everything that can fail because of the user's input is
  * checked before anything is mounted; the mount comes before daemonizing (so
- * mount errors reach the caller's exit status, as mount(8) needs); the worker
- * threads and their MADV_DONTFORK buffers come after it (fork would drop them).
+ * mount errors reach the caller's exit status, as mount(8) needs); threads and
+ * the workers' MADV_DONTFORK buffers come after it (fork would drop them), and
+ * the caller's process waits until the daemon answers FUSE_INIT, so their
+ * failures reach it too (daemon.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 
 #include "control.h"
 #include "creds.h"
+#include "daemon.h"
 #include "engine.h"
 #include "init_ext.h"
 #include "inode.h"
@@ -135,6 +138,15 @@ static uint64_t mount_epoch(void)
 	return v;
 }
 
+static void (*session_init)(void *userdata, struct fuse_conn_info *conn);
+
+/* FUSE_INIT: the loop serves, so the caller's process may return (daemon.h). */
+static void init_then_ready(void *userdata, struct fuse_conn_info *conn)
+{
+	session_init(userdata, conn);
+	daemon_ready();
+}
+
 static int run(struct pinfs_options *o, const char *argv0)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -148,6 +160,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 	fs.generation = mount_epoch();
 
 	ops_session_fill(&ops);
+	session_init = ops.init;
+	ops.init = init_then_ready;
 	ops_entry_fill(&ops);
 	ops_dir_fill(&ops);
 	ops_xattr_fill(&ops);
@@ -192,10 +206,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 		mount_private_leave(ns);
 	if (err)
 		goto out_unmount;
-	if (fuse_daemonize(o->foreground)) {
-		fprintf(stderr, "pinfs: cannot daemonize\n");
+	if (daemon_detach(o->foreground))
 		goto out_unmount;
-	}
 	creds_global_init();
 	unsafe_set(o->unsafe);
 	ledger_set_mode((enum pin_check)o->pin_check);
