@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control socket server (protocol: docs/control.md). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,9 +29,17 @@
 #define MAX_ARGS 16
 #define RESPONSE_SIZE 8192
 
+#define SOCKET_MODE 0600
+
+/* The listening socket, the directory it is in, and the inode bound there. */
 static int listen_fd = -1;
-static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static int dir_fd = -1;
+static char socket_name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static dev_t socket_dev;
+static ino_t socket_ino;
+
 static pthread_t accept_thread;
+static bool accepting;
 static atomic_int next_conn = 1;
 
 /* ---- a bounded string builder ---- */
@@ -388,43 +398,151 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-int control_start(const char *path)
+/* Is a process listening on @addr? Only "connection refused" says no. */
+static bool socket_live(const struct sockaddr_un *addr)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return true;
+	live = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
+	       (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return live;
+}
+
+/*
+ * Make room for the socket at @addr (its directory locked): nothing there, or
+ * a stale socket, which goes. Returns 0, -EEXIST (not a socket), -EADDRINUSE
+ * (a live socket) or another -errno.
+ */
+static int clear_path(const struct sockaddr_un *addr)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if (socket_live(addr))
+		return -EADDRINUSE;
+	if (unlinkat(dir_fd, socket_name, 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Open the directory of @path (kept: the daemon's working directory changes). */
+static int open_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(socket_name)] = ".";
+
+	strcpy(socket_name, slash ? slash + 1 : path);
+	if (!*socket_name)
+		return -EISDIR;
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir_fd < 0 ? -errno : 0;
+}
+
+static int bind_socket(const struct sockaddr_un *addr)
+{
+	struct stat st;
+	mode_t umask_was;
 	int err;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		return -errno;
-	unlink(path);
-	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0600) ||
-	    listen(listen_fd, 16)) {
+	/* The socket is born with its final mode: nobody else can connect in between. */
+	umask_was = umask(~SOCKET_MODE & 0777);
+	err = bind(listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) ? -errno : 0;
+	umask(umask_was);
+	if (err)
+		return err;
+	if (fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW) || listen(listen_fd, 16)) {
 		err = -errno;
-		goto fail;
+		unlinkat(dir_fd, socket_name, 0);
+		return err;
 	}
-	strcpy(socket_path, path);
-	err = -pthread_create(&accept_thread, NULL, accept_main, NULL);
+	socket_dev = st.st_dev;
+	socket_ino = st.st_ino;
+	return 0;
+}
+
+int control_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int err = -ENAMETOOLONG;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		goto fail;
+	strcpy(addr.sun_path, path);
+	err = open_dir(path);
+	if (err)
+		goto fail;
+	/*
+	 * Of two daemons starting on one path, one checks and binds, then the
+	 * other (where the file system has no flock, without that guarantee).
+	 */
+	flock(dir_fd, LOCK_EX);
+	err = clear_path(&addr);
 	if (!err)
+		err = bind_socket(&addr);
+	if (!err) {
+		flock(dir_fd, LOCK_UN);
 		return 0;
-	unlink(path);
+	}
 fail:
-	close(listen_fd);
-	listen_fd = -1;
+	fprintf(stderr, "pinfs: control socket '%s': %s\n", path,
+		err == -EEXIST	       ? "exists and is not a socket"
+		: err == -EADDRINUSE ? "in use by another process"
+				     : strerror(-err));
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (dir_fd >= 0)
+		close(dir_fd);	/* and its lock */
+	listen_fd = dir_fd = -1;
 	return err;
+}
+
+int control_start(void)
+{
+	int err = -pthread_create(&accept_thread, NULL, accept_main, NULL);
+
+	if (err)
+		fprintf(stderr, "pinfs: control socket: cannot start its thread: %s\n",
+			strerror(-err));
+	accepting = !err;
+	return err;
+}
+
+/* Unlink the socket if the path still names the one bound here. */
+static void remove_socket(void)
+{
+	struct stat st;
+
+	if (!fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_dev == socket_dev &&
+	    st.st_ino == socket_ino)
+		unlinkat(dir_fd, socket_name, 0);
 }
 
 void control_stop(void)
 {
 	if (listen_fd < 0)
 		return;
+	/* While it still listens, no other daemon replaces it (control_listen()). */
+	remove_socket();
+	close(dir_fd);
+	dir_fd = -1;
 	shutdown(listen_fd, SHUT_RDWR);
-	pthread_join(accept_thread, NULL);
+	if (accepting)
+		pthread_join(accept_thread, NULL);
+	accepting = false;
 	close(listen_fd);
 	listen_fd = -1;
-	unlink(socket_path);
 	hold_release(0);
 	forker_set(false, 0);
 }

@@ -3,11 +3,11 @@
  * pinfs: arguments, mount, daemonize, serve, unmount.
  *
  * Order matters: everything that can fail because of the user's input is
- * checked before anything is mounted; the mount comes before daemonizing (so
- * mount errors reach the caller's exit status, as mount(8) needs); threads and
- * the workers' MADV_DONTFORK buffers come after it (fork would drop them), and
- * the caller's process waits until the daemon answers FUSE_INIT, so their
- * failures reach it too (daemon.h).
+ * checked before anything is mounted (the control socket is bound then); the
+ * mount comes before daemonizing (so mount errors reach the caller's exit
+ * status, as mount(8) needs); threads and the workers' MADV_DONTFORK buffers
+ * come after it (fork would drop them), and the caller's process waits until
+ * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -183,9 +183,11 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: cannot install signal handlers\n");
 		goto out_session;
 	}
+	if (o->control && control_listen(o->control))
+		goto out_signals;
 	if (fuse_session_mount(fs.se, o->mountpoint_real)) {
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
-		goto out_signals;
+		goto out_control;
 	}
 	if (mount_apply_atime(o))
 		goto out_unmount;
@@ -213,14 +215,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ledger_set_mode((enum pin_check)o->pin_check);
 	if (o->pin_check != PIN_CHECK_OFF)
 		ledger_install_atfork_check();
-	if (o->control) {
-		err = control_start(o->control);
-		if (err) {
-			fprintf(stderr, "pinfs: control socket '%s': %s\n", o->control,
-				strerror(-err));
-			goto out_unmount;
-		}
-	}
+	if (o->control && control_start())
+		goto out_unmount;
 
 	if (o->clone_fd) {
 		nthreads = o->max_threads ? o->max_threads : options_default_threads();
@@ -242,6 +238,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 		opstats_print(&fs.stats, stderr);
 out_unmount:
 	fuse_session_unmount(fs.se);
+out_control:
+	control_stop();
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:

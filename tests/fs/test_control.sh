@@ -155,4 +155,66 @@ ctl_close c
 ledger_check "control" sync "$NTHREADS"
 daemon_exit_clean "control" "$mnt"
 [ -e "$CTL_SOCK" ] && fail "the control socket was not removed at unmount"
+
+# ---- the socket's path: a live socket is not taken, a stale one is ----
+mnt2=$(newdir mnt2)
+pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK"
+pid_a=$(field "$(ctl ping)" pid)
+daemon_a=$DAEMON_PID
+log_a=$DAEMON_LOG
+rc=0
+timeout 20 "$PINFS" "$src" "$mnt2" -o "control=$CTL_SOCK" 2>"$WORK/err" || rc=$?
+MOUNTS+=("$mnt2")
+[ $rc != 0 ] || fail "a second daemon started on a live control socket"
+is_mounted "$mnt2" && fail "mounted although the control socket is in use"
+grep -q "in use" "$WORK/err" || fail "no clear error for a live socket: $(cat "$WORK/err")"
+[ "$(field "$(ctl ping)" pid)" = "$pid_a" ] || fail "the live socket was taken over"
+pass "a live control socket is refused: $(cat "$WORK/err")"
+
+# A daemon removes only the socket it bound: here its path names another daemon's.
+rm "$CTL_SOCK"
+pinfs_mount "$src" "$mnt2" -o "control=$CTL_SOCK"
+pid_b=$(field "$(ctl ping)" pid)
+[ "$pid_b" != "$pid_a" ] || fail "ping answered by the first daemon"
+DAEMON_PID=$daemon_a DAEMON_LOG=$log_a daemon_exit_clean "first daemon" "$mnt"
+[ -S "$CTL_SOCK" ] || fail "the first daemon's exit removed the second daemon's socket"
+[ "$(field "$(ctl ping)" pid)" = "$pid_b" ] || fail "the socket no longer reaches the second daemon"
+pass "an exiting daemon leaves a socket it did not bind"
+
+# A stale socket (its daemon killed) is replaced.
+kill -KILL "$pid_b"
+fusermount3 -u "$mnt2" 2>/dev/null || umount -l "$mnt2"
+[ -S "$CTL_SOCK" ] || fail "no stale socket left by SIGKILL"
+pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK"
+pid_c=$(field "$(ctl ping)" pid)
+[ -n "$pid_c" ] && [ "$pid_c" != "$pid_b" ] || fail "the stale socket was not replaced"
+daemon_exit_clean "after a stale socket" "$mnt"
+pass "a stale control socket is replaced"
+
+# ---- with strace: the socket's mode at creation ----
+if ! command -v strace >/dev/null; then
+	echo "skip: strace missing (socket mode at creation)"
+	echo "passed"
+	exit 0
+fi
+# Stopped for 1 s right after bind(): the socket must have its final mode 0600
+# already, whatever the umask, with no chmod() still to come.
+(
+	umask 000
+	exec timeout -k 5 60 strace -f -qq -o /dev/null -e trace=bind \
+		-e inject=bind:delay_exit=1000000 "$PINFS" "$src" "$mnt" -f -o "control=$CTL_SOCK" \
+		2>"$WORK/mode.log"
+) &
+DAEMON_PID=$!
+DAEMONS+=("$DAEMON_PID")
+for _ in $(seq 500); do
+	[ -S "$CTL_SOCK" ] && break
+	sleep 0.01
+done
+mode=$(stat -c %a "$CTL_SOCK") || fail "no control socket under strace"
+wait_mount "$mnt" || fail "no mount under strace: $(cat "$WORK/mode.log")"
+pinfs_umount "$mnt" || fail "daemon under strace exited with an error: $(cat "$WORK/mode.log")"
+[ "$mode" = 600 ] || fail "the control socket was created with mode $mode under umask 000"
+pass "the control socket has mode 0600 from the moment it exists (umask 000)"
+
 echo "passed"
