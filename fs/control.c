@@ -40,7 +40,20 @@ static ino_t socket_ino;
 
 static pthread_t accept_thread;
 static bool accepting;
-static atomic_int next_conn = 1;
+static atomic_bool stopping;	/* control_stop() has begun: commands are refused */
+
+/* A connection's thread, joined by the accept thread once done, or by control_stop(). */
+struct conn {
+	pthread_t thread;
+	int fd;		/* closed by whoever joins the thread */
+	int id;
+	atomic_bool done;
+	struct conn *next;
+};
+
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *conns;
+static int next_conn = 1;
 
 /* ---- a bounded string builder ---- */
 
@@ -308,6 +321,8 @@ static void dispatch(char *line, struct out *o, int conn)
 		a.argv[a.argc++] = tok;
 	if (!a.argc)
 		return error_reply(o, "empty command");
+	if (atomic_load(&stopping))
+		return error_reply(o, "shutting down");
 	if (!strcmp(a.argv[0], "ping"))
 		put(o, "{\"ok\":true,\"version\":\"%s\",\"pid\":%d}", PINFS_VERSION, getpid());
 	else if (!strcmp(a.argv[0], "stats"))
@@ -342,7 +357,7 @@ static bool write_all(int fd, const char *buf, size_t len)
 /* Serve one connection: a line in, a JSON line out, until EOF. */
 static void *connection_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg, conn = atomic_fetch_add(&next_conn, 1);
+	struct conn *c = arg;
 	char line[MAX_LINE], response[RESPONSE_SIZE];
 	size_t have = 0;
 
@@ -355,9 +370,9 @@ static void *connection_main(void *arg)
 			size_t used = nl - line + 1;
 
 			*nl = '\0';
-			dispatch(line, &o, conn);
+			dispatch(line, &o, c->id);
 			response[o.used++] = '\n';
-			if (!write_all(fd, response, o.used))
+			if (!write_all(c->fd, response, o.used))
 				break;
 			memmove(line, line + used, have - used);
 			have -= used;
@@ -365,35 +380,65 @@ static void *connection_main(void *arg)
 		}
 		if (have == sizeof(line))
 			break;	/* a line longer than any command */
-		n = recv(fd, line + have, sizeof(line) - have, 0);
+		n = recv(c->fd, line + have, sizeof(line) - have, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		have += n;
 	}
-	hold_release_owner(conn);
-	close(fd);
+	hold_release_owner(c->id);
+	atomic_store(&c->done, true);
 	return NULL;
+}
+
+/* Join the connection threads that are done (@all: every one, done or not). */
+static void reap_connections(bool all)
+{
+	struct conn **p = &conns, *c;
+
+	pthread_mutex_lock(&conns_lock);
+	while ((c = *p)) {
+		if (!all && !atomic_load(&c->done)) {
+			p = &c->next;
+			continue;
+		}
+		*p = c->next;
+		pthread_join(c->thread, NULL);
+		close(c->fd);
+		free(c);
+	}
+	pthread_mutex_unlock(&conns_lock);
 }
 
 static void *accept_main(void *arg)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		pthread_attr_t attr;
-		pthread_t t;
+		struct conn *c;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			break;	/* the socket was shut down */
 		}
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, connection_main, (void *)(intptr_t)fd))
+		reap_connections(false);
+		c = calloc(1, sizeof(*c));
+		if (!c) {
 			close(fd);
-		pthread_attr_destroy(&attr);
+			continue;
+		}
+		c->fd = fd;
+		pthread_mutex_lock(&conns_lock);
+		c->id = next_conn++;
+		if (pthread_create(&c->thread, NULL, connection_main, c)) {
+			close(fd);
+			free(c);
+		} else {
+			c->next = conns;
+			conns = c;
+		}
+		pthread_mutex_unlock(&conns_lock);
 	}
 	return NULL;
 }
@@ -533,6 +578,7 @@ void control_stop(void)
 {
 	if (listen_fd < 0)
 		return;
+	atomic_store(&stopping, true);
 	/* While it still listens, no other daemon replaces it (control_listen()). */
 	remove_socket();
 	close(dir_fd);
@@ -543,6 +589,12 @@ void control_stop(void)
 	accepting = false;
 	close(listen_fd);
 	listen_fd = -1;
+	/* Each connection ends after its current command: a wait on a hold returns at release. */
+	pthread_mutex_lock(&conns_lock);
+	for (struct conn *c = conns; c; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&conns_lock);
 	hold_release(0);
+	reap_connections(true);
 	forker_set(false, 0);
 }

@@ -24,9 +24,10 @@ int control_listen(const char *path);
 int control_start(void);
 
 /*
- * Stop listening, remove the socket if the path still names it (not one
- * another daemon bound there since), release every hold, stop the forker.
- * Idempotent.
+ * Stop: remove the socket if the path still names it (not one another daemon
+ * bound there since), stop accepting, end every connection and join its
+ * thread, release every hold, stop the forker. Afterwards no thread of the
+ * control socket runs and no hold parks a worker. Idempotent.
  */
 void control_stop(void);
 

@@ -8,6 +8,8 @@
  * status, as mount(8) needs); threads and the workers' MADV_DONTFORK buffers
  * come after it (fork would drop them), and the caller's process waits until
  * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h).
+ * At the end the control socket stops before the loop's workers and buffers
+ * go (loop.h), and the daemon unmounts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -230,7 +232,6 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ret = err ? 1 : 0;
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
-	control_stop();
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
 	if (loop_leaked_pages() || ledger_check_leaks())
 		ret = 1;

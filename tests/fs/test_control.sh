@@ -191,9 +191,9 @@ pid_c=$(field "$(ctl ping)" pid)
 daemon_exit_clean "after a stale socket" "$mnt"
 pass "a stale control socket is replaced"
 
-# ---- with strace: the socket's mode at creation ----
+# ---- with strace: the socket's mode, and what runs when the buffers go ----
 if ! command -v strace >/dev/null; then
-	echo "skip: strace missing (socket mode at creation)"
+	echo "skip: strace missing (socket mode at creation, shutdown order)"
 	echo "passed"
 	exit 0
 fi
@@ -217,4 +217,44 @@ pinfs_umount "$mnt" || fail "daemon under strace exited with an error: $(cat "$W
 [ "$mode" = 600 ] || fail "the control socket was created with mode $mode under umask 000"
 pass "the control socket has mode 0600 from the moment it exists (umask 000)"
 
+# Unmount with the forker on, a connection open and one of its commands blocked
+# in wait: every thread but the main one (control's accept, connection and
+# forker threads, the workers) has ended before the buffer arena is unmapped
+# (a fork then would walk freed pages, spec §2.6 P-3), and the daemon exits 0.
+timeout -k 5 120 strace -f -qq -o "$WORK/strace.log" -e trace=clone3,exit,munmap \
+	"$PINFS" "$src" "$mnt" -f -o "control=$CTL_SOCK,pin_check=on,max_threads=2" \
+	2>"$WORK/order.log" &
+DAEMON_PID=$!
+DAEMONS+=("$DAEMON_PID")
+MOUNTS+=("$mnt")
+for _ in $(seq 200); do
+	[ -S "$CTL_SOCK" ] && is_mounted "$mnt" && break
+	sleep 0.05
+done
+ctl_open c3
+ctl_send c3 hold at=data op=read timeout_ms=600000
+id=$(field "$CTL_ANSWER" id)
+echo "wait id=$id timeout_ms=600000" >&"${CTL_W[c3]}"
+ctl forker on interval_us=1000 | grep -q '"ok":true' || fail "forker on"
+sleep 0.3
+start=$(date +%s)
+pinfs_umount "$mnt" || { cat "$WORK/order.log"; fail "daemon exit status under strace"; }
+[ $(($(date +%s) - start)) -le 20 ] || fail "the daemon took more than 20 s to stop"
+ctl_close c3
+arena_bytes=$((2 * ARENA_PAGES_PER_THREAD * 4096))
+late=$(awk -v arena="$arena_bytes" '
+	NR == 1 { main = $1 }
+	/clone3/ && match($0, /\) = [0-9]+$/) { thread[substr($0, RSTART + 4)] = 1; next }
+	$2 ~ /^exit\(/ { ended[$1] = 1; next }
+	$1 == main && index($0, "munmap(") && index($0, ", " arena) {
+		found = 1
+		for (t in thread)
+			if (!(t in ended))
+				printf "%s ", t
+		exit
+	}
+	END { if (!found) print "no-arena-munmap" }' "$WORK/strace.log")
+[ "$late" != no-arena-munmap ] || fail "no munmap of the $arena_bytes-byte arena in the trace"
+[ -z "$late" ] || fail "threads still running when the arena was unmapped: $late"
+pass "shutdown: control threads, forker and workers end before the arena goes"
 echo "passed"
