@@ -21,6 +21,7 @@
 #include <pinit/arena.h>
 #include <pinit/ledger.h>
 
+#include "control.h"
 #include "creds.h"
 #include "datapath.h"
 #include "engine.h"
@@ -416,7 +417,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		if (sem_wait(&l.finished) == 0)
 			break;
 	}
-	hold_release(0);	/* a parked worker must not outlive the session */
+	control_stop();	/* no hold may park a worker, and no fork, from here on */
 	for (unsigned int i = 0; i < nthreads; i++)
 		if (workers[i].started)
 			pthread_cancel(workers[i].tid);
@@ -425,6 +426,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			pthread_join(workers[i].tid, NULL);
 	sem_destroy(&l.finished);
 out:
+	control_stop();	/* -s, or no worker started */
 	check_leaks();
 	for (unsigned int i = 0; i < nthreads; i++)
 		thread_free(workers[i].th);
@@ -450,6 +452,7 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	fuse_loop_cfg_set_idle_threads(cfg, max_threads);
 	ret = fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	control_stop();
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
 	check_leaks();
 	pool_destroy();

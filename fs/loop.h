@@ -72,6 +72,11 @@ struct pinfs_thread *pinfs_thread_self(void);
 /*
  * Serve requests until the session exits: @nthreads workers (1: the calling
  * thread alone, for -s). Returns 0 or -errno.
+ *
+ * Both loops stop the control socket (control_stop(): its connections, holds
+ * and forker) once the session has ended and before the buffer arena goes,
+ * so that no fork walks freed pages (spec §2.6 P-3's check at fork); the own
+ * loop does so before it stops its workers, so that no hold parks one.
  */
 int loop_run(struct pinfs *fs, unsigned int nthreads);
 

@@ -3,9 +3,13 @@
  * pinfs: arguments, mount, daemonize, serve, unmount.
  *
  * Order matters: everything that can fail because of the user's input is
- * checked before anything is mounted; the mount comes before daemonizing (so
- * mount errors reach the caller's exit status, as mount(8) needs); the worker
- * threads and their MADV_DONTFORK buffers come after it (fork would drop them).
+ * checked before anything is mounted (the control socket is bound then); the
+ * mount comes before daemonizing (so mount errors reach the caller's exit
+ * status, as mount(8) needs); threads and the workers' MADV_DONTFORK buffers
+ * come after it (fork would drop them), and the caller's process waits until
+ * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h).
+ * At the end the control socket stops before the loop's workers and buffers
+ * go (loop.h), and the daemon unmounts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +28,7 @@
 
 #include "control.h"
 #include "creds.h"
+#include "daemon.h"
 #include "engine.h"
 #include "fd_budget.h"
 #include "init_ext.h"
@@ -150,6 +155,15 @@ static uint64_t mount_epoch(void)
 	return v;
 }
 
+static void (*session_init)(void *userdata, struct fuse_conn_info *conn);
+
+/* FUSE_INIT: the loop serves, so the caller's process may return (daemon.h). */
+static void init_then_ready(void *userdata, struct fuse_conn_info *conn)
+{
+	session_init(userdata, conn);
+	daemon_ready();
+}
+
 static int run(struct pinfs_options *o, const char *argv0)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -163,6 +177,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 	fs.generation = mount_epoch();
 
 	ops_session_fill(&ops);
+	session_init = ops.init;
+	ops.init = init_then_ready;
 	ops_entry_fill(&ops);
 	ops_dir_fill(&ops);
 	ops_xattr_fill(&ops);
@@ -190,9 +206,11 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", o->mountpoint, strerror(-err));
 		goto out_signals;
 	}
+	if (o->control && control_listen(o->control))
+		goto out_signals;
 	if (fuse_session_mount(fs.se, o->mountpoint_real)) {
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
-		goto out_signals;
+		goto out_control;
 	}
 	if (mount_apply_atime(o))
 		goto out_unmount;
@@ -214,23 +232,15 @@ static int run(struct pinfs_options *o, const char *argv0)
 		mount_private_leave(ns);
 	if (err)
 		goto out_unmount;
-	if (fuse_daemonize(o->foreground)) {
-		fprintf(stderr, "pinfs: cannot daemonize\n");
+	if (daemon_detach(o->foreground))
 		goto out_unmount;
-	}
 	creds_global_init();
 	unsafe_set(o->unsafe);
 	ledger_set_mode((enum pin_check)o->pin_check);
 	if (o->pin_check != PIN_CHECK_OFF)
 		ledger_install_atfork_check();
-	if (o->control) {
-		err = control_start(o->control);
-		if (err) {
-			fprintf(stderr, "pinfs: control socket '%s': %s\n", o->control,
-				strerror(-err));
-			goto out_unmount;
-		}
-	}
+	if (o->control && control_start())
+		goto out_unmount;
 
 	if (o->clone_fd) {
 		nthreads = o->max_threads ? o->max_threads : options_default_threads();
@@ -244,7 +254,6 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ret = err ? 1 : 0;
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
-	control_stop();
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
 	if (loop_leaked_pages() || ledger_check_leaks())
 		ret = 1;
@@ -252,6 +261,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 		opstats_print(&fs.stats, stderr);
 out_unmount:
 	fuse_session_unmount(fs.se);
+out_control:
+	control_stop();
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:

@@ -65,6 +65,19 @@ static unsigned long apply_words(unsigned long flags, const char *list)
 }
 
 /*
+ * @flags changed by @o's options. dev_suid changes only the default (it clears
+ * nodev and nosuid); the flag words then apply in their order, so an explicit
+ * nosuid, suid, nodev or dev wins, the last of each pair counting, as mount(8)
+ * merges them.
+ */
+static unsigned long apply_options(unsigned long flags, const struct pinfs_options *o)
+{
+	if (o->dev_suid)
+		flags &= ~(MS_NODEV | MS_NOSUID);
+	return apply_words(apply_words(flags, o->mount_flags), o->atime_flags);
+}
+
+/*
  * The per-mount flags of @mnt from /proc/self/mountinfo (no request reaches
  * the file system, so this works before the daemon serves). Returns 0 or -errno.
  */
@@ -113,9 +126,7 @@ static int remount_with(const struct pinfs_options *o, unsigned long how)
 			err == -ENOENT ? "not mounted" : strerror(-err));
 		return err;
 	}
-	flags = apply_words(apply_words(flags, o->mount_flags), o->atime_flags);
-	if (o->dev_suid)
-		flags &= ~(MS_NODEV | MS_NOSUID);
+	flags = apply_options(flags, o);
 	if (mount(NULL, mnt, NULL, how | flags, NULL)) {
 		err = errno;
 		fprintf(stderr, "pinfs: remount '%s': %s\n", mnt, strerror(err));

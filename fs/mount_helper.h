@@ -4,9 +4,10 @@
  *
  * mount(8) runs the helper again for "mount -o remount,..."; a second daemon
  * must not start. The helper changes the flags of the existing mount with
- * mount(2) MS_REMOUNT instead: the current flags (statvfs) are the baseline,
- * the generic flags among the options (ro, rw, nosuid, dev, ...) are applied
- * on top, and filesystem options (source=, allow_other, ...) are ignored.
+ * mount(2) MS_REMOUNT instead: the current flags (mountinfo) are the baseline,
+ * dev_suid clears nodev and nosuid (it changes only the default), the generic
+ * flags among the options (ro, rw, nosuid, dev, ...) are applied on top in
+ * their order, and filesystem options (source=, allow_other, ...) are ignored.
  */
 #ifndef PINFS_MOUNT_HELPER_H
 #define PINFS_MOUNT_HELPER_H

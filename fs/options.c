@@ -725,9 +725,10 @@ int options_fuse_args(const struct pinfs_options *o, const char *argv0, struct f
 		goto out;
 	if (o->allow_other && fuse_opt_add_opt(&mo, "allow_other") == -1)
 		goto out;
-	if (o->mount_flags && fuse_opt_add_opt(&mo, o->mount_flags) == -1)
-		goto out;
+	/* dev_suid changes the default; the user's own nodev or nosuid, later, wins. */
 	if (o->dev_suid && fuse_opt_add_opt(&mo, "dev,suid") == -1)
+		goto out;
+	if (o->mount_flags && fuse_opt_add_opt(&mo, o->mount_flags) == -1)
 		goto out;
 	if (fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, mo))
 		goto out;
