@@ -255,6 +255,7 @@ int ctl_stats(struct ctl *c, struct pinfs_stats *st)
 	json_get_num(resp, "bytes.bounced", &st->bytes_bounced);
 	json_get_num(resp, "bytes.buffered", &st->bytes_buffered);
 	json_get_num(resp, "bytes.spliced", &st->bytes_spliced);
+	json_get_num(resp, "bytes.vmspliced", &st->bytes_vmspliced);
 	json_get_num(resp, "engines.uring.read", &st->uring_reads);
 	json_get_num(resp, "engines.uring.write", &st->uring_writes);
 	v = json_find(resp, "violations");

@@ -20,7 +20,7 @@ struct pinfs_stats {
 	double pins_longterm; /* long-term pins held for the mount's life (io_uring arena) */
 	double violations_total;
 	double warnings;
-	double bytes_direct, bytes_bounced, bytes_buffered, bytes_spliced;
+	double bytes_direct, bytes_bounced, bytes_buffered, bytes_spliced, bytes_vmspliced;
 	double uring_reads, uring_writes;
 	char violations_json[256]; /* the "violations" object as pinfs sent it */
 };

@@ -65,10 +65,15 @@ static const char *predict_fault_in(const struct fs_env *env)
 	return NULL;
 }
 
+/*
+ * #22: the daemon's backing O_DIRECT while the daemon forks. Before 6.3 it takes FOLL_GET
+ * references, which only buffers the fork does not share (MADV_DONTFORK) survive.
+ */
 static const char *predict_backing_dio(const struct fs_env *env)
 {
 	if (env->kc.block_dio_pins.value == TRI_NO)
-		return "the backing filesystem's O_DIRECT takes FOLL_GET references before 6.3";
+		return "the backing filesystem's O_DIRECT takes FOLL_GET references before 6.3: "
+		       "a forking daemon's buffers must be MADV_DONTFORK";
 	return NULL;
 }
 
