@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -30,29 +29,27 @@
 
 /*
  * All thread buffers come from one arena (libpinit allows few arenas per
- * process). A thread that finds it full falls back to its own mapping.
+ * process), sized for the threads that serve requests: every READ reply and
+ * write bounce is made of arena pages (ops_data.c, datapath.c).
  */
-struct buffer_pool {
-	struct arena *arena;
-};
-
-static struct buffer_pool pool;
+static struct arena *pool;
 static __thread struct pinfs_thread *self;
 static pthread_key_t self_key;
 static pthread_once_t self_key_once = PTHREAD_ONCE_INIT;
 static atomic_uint next_index;
 
-static int pool_init(size_t npages)
+static int pool_init(size_t npages, unsigned int nthreads)
 {
-	if (pool.arena)
-		return 0;
-	pool.arena = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
-	datapath_set_arena(pool.arena);
-	if (!pool.arena) {
-		fprintf(stderr, "pinfs: cannot map %zu buffer pages: %s; using plain memory\n",
-			npages, strerror(errno));
-		return -errno;
+	pool = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
+	if (!pool) {
+		int err = -errno;
+
+		fprintf(stderr, "pinfs: cannot map the buffer arena, %zu KiB for %u threads "
+				"(-o max_threads): %s\n",
+			npages * PAGE_SIZE >> 10, nthreads, strerror(-err));
+		return err;
 	}
+	datapath_set_arena(pool);
 	return 0;
 }
 
@@ -77,36 +74,21 @@ long loop_leaked_pages(void)
 static void pool_destroy(void)
 {
 	datapath_set_arena(NULL);
-	if (pool.arena) {
-		arena_destroy(pool.arena);
-		pool.arena = NULL;
-	}
+	arena_destroy(pool);
+	pool = NULL;
 }
 
-/* @npages contiguous pages: from the arena (*@pages set) or a private mapping. */
+/* @npages contiguous arena pages: their address, *@pages their descriptors; NULL if none. */
 static void *buffer_get(size_t npages, struct page **pages)
 {
-	void *mem;
-
-	*pages = pool.arena ? arena_alloc(pool.arena, npages) : NULL;
-	if (*pages)
-		return page_address(*pages);
-	mem = mmap(NULL, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (mem == MAP_FAILED)
-		return NULL;
-	madvise(mem, npages * PAGE_SIZE, MADV_DONTFORK);
-	return mem;
+	*pages = pool ? arena_alloc(pool, npages) : NULL;
+	return *pages ? page_address(*pages) : NULL;
 }
 
-static void buffer_put(void *mem, size_t npages, struct page *pages)
+static void buffer_put(struct page *pages, size_t npages)
 {
-	if (!mem)
-		return;
 	if (pages)
-		arena_free(pool.arena, pages, npages);
-	else
-		munmap(mem, npages * PAGE_SIZE);
+		arena_free(pool, pages, npages);
 }
 
 static void thread_free(struct pinfs_thread *th)
@@ -119,10 +101,8 @@ static void thread_free(struct pinfs_thread *th)
 		close(th->pipe.fd[0]);
 		close(th->pipe.fd[1]);
 	}
-	buffer_put(th->io_buf, th->io_npages, th->io_pages);
-	if (th->rx_mem)
-		buffer_put(th->rx_mem - (PAGE_SIZE - PINFS_WRITE_HEADER_SIZE), th->rx_npages,
-			   th->rx_pages);
+	buffer_put(th->io_pages, th->io_npages);
+	buffer_put(th->rx_pages, th->rx_npages);
 	free(th);
 }
 
@@ -369,7 +349,10 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 	if (nthreads == 0)
 		nthreads = 1;
 	thread_engine = fs->engine;
-	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES));
+	ret = pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES),
+			nthreads);
+	if (ret)
+		return ret;
 	if (fs->opts->control || fs->engine->flush) {
 		int fd = fuse_session_fd(fs->se);
 
@@ -379,8 +362,10 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 	if (fs->opts->control)
 		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));
-	if (!workers)
+	if (!workers) {
+		pool_destroy();
 		return -ENOMEM;
+	}
 	for (unsigned int i = 0; i < nthreads; i++) {
 		workers[i].loop = &l;
 		workers[i].th = thread_new(true);
@@ -441,10 +426,14 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	int ret;
 
 	thread_engine = fs->engine;
-	pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES));
+	ret = pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES), max_threads);
+	if (ret)
+		return ret;
 	cfg = fuse_loop_cfg_create();
-	if (!cfg)
+	if (!cfg) {
+		pool_destroy();
 		return -ENOMEM;
+	}
 	fuse_loop_cfg_set_clone_fd(cfg, 1);
 	fuse_loop_cfg_set_max_threads(cfg, max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, max_threads);

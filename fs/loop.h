@@ -28,6 +28,9 @@
  * queued in its ring takes only requests already waiting, and issues the
  * queue in one submission before it would wait (batching, engine.h).
  * Otherwise workers block in read().
+ *
+ * Every thread buffer comes from the arena; if it cannot be mapped (memory,
+ * RLIMIT_AS), the loop does not start.
  */
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
@@ -50,7 +53,7 @@ struct pinfs_thread {
 	/* reply buffer: READ data, directory listings, xattr values */
 	char *io_buf;
 	size_t io_size;
-	struct page *io_pages; /* arena descriptor of io_buf, NULL if plain memory */
+	struct page *io_pages; /* arena descriptors of io_buf */
 	/* receive buffer (own loop only) */
 	char *rx_mem; /* where fuse_in_header goes */
 	size_t rx_size;
@@ -71,7 +74,8 @@ struct pinfs_thread *pinfs_thread_self(void);
 
 /*
  * Serve requests until the session exits: @nthreads workers (1: the calling
- * thread alone, for -s). Returns 0 or -errno.
+ * thread alone, for -s). Returns 0 or -errno (also when the buffer arena
+ * cannot be mapped: nothing is served then).
  */
 int loop_run(struct pinfs *fs, unsigned int nthreads);
 
