@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <linux/fuse.h>
@@ -193,6 +193,7 @@ struct pinfs_thread *pinfs_thread_self(void)
 struct loop {
 	struct pinfs *fs;
 	sem_t finished;
+	int stop_fd;	/* eventfd, readable once the workers are to stop */
 	int error;
 };
 
@@ -205,54 +206,47 @@ struct worker {
 
 /*
  * The worker's epoll set for waiting: /dev/fuse with EPOLLEXCLUSIVE, so that a
- * new request wakes one idle worker rather than every one of them (as a
- * blocking read() would), plus the receive gate's eventfd (if @gated), which
- * wakes them all. -1 if it cannot be made: wait_for_request() then polls.
+ * new request wakes one idle worker rather than every one of them, the loop's
+ * stop eventfd, and the receive gate's eventfd (if @gated). The eventfds are
+ * level-triggered and wake every worker. Returns the set or -errno.
  */
-static int waiter_new(int fuse_fd, bool gated)
+static int waiter_new(int fuse_fd, int stop_fd, bool gated)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fuse_fd };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC), err;
 
 	if (ep < 0)
-		return -1;
+		return -errno;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, fuse_fd, &ev))
 		goto fail;
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = hold_gate_fd() };
-	if (gated && epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = stop_fd };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, stop_fd, &ev))
 		goto fail;
+	if (gated) {
+		ev.data.fd = hold_gate_fd();
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			goto fail;
+	}
 	return ep;
 fail:
+	err = -errno;
 	close(ep);
-	return -1;
+	return err;
 }
 
 /*
- * Wait until a request may be read: past the receive gate (if @gated), and
- * /dev/fuse readable. False if the gate is closing (the caller goes round again).
+ * Wait until /dev/fuse has a request or the receive gate closes (the caller
+ * goes round again either way). False once the loop stops.
  */
-static bool wait_for_request(struct pinfs_thread *th, int fuse_fd, bool gated)
+static bool wait_for_request(const struct loop *l, struct pinfs_thread *th)
 {
-	struct pollfd pfd[2] = { { fuse_fd, POLLIN, 0 }, { hold_gate_fd(), POLLIN, 0 } };
-	struct epoll_event ev[2];
-	bool gate = false;
-	int n;
+	struct epoll_event ev[3];
+	int n = epoll_wait(th->wait_fd, ev, 3, -1);
 
-	if (gated)
-		hold_gate_enter();
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	if (th->wait_fd >= 0)
-		n = epoll_wait(th->wait_fd, ev, 2, -1);
-	else
-		n = poll(pfd, gated ? 2 : 1, -1);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	if (n <= 0)
-		return false;
-	if (th->wait_fd < 0)
-		return !(gated && (pfd[1].revents & POLLIN));
 	for (int k = 0; k < n; k++)
-		gate |= ev[k].data.fd != fuse_fd;
-	return !gate;
+		if (ev[k].data.fd == l->stop_fd)
+			return false;
+	return true;	/* a request, the gate, or a signal (-s: it may end the session) */
 }
 
 /* Whether @buf is a READ (a request spliced into a pipe is a large WRITE). */
@@ -265,6 +259,9 @@ static bool is_read(const struct fuse_buf *buf)
 }
 
 /*
+ * /dev/fuse is non-blocking: a worker reads first and waits in its epoll set
+ * only when no request is there, so a loaded worker makes no syscall to wait.
+ *
  * Batching (engine.h read_queue()): while READs sit in the engine's queue, the
  * worker only takes a request that is already waiting, and issues the queue
  * (flush) before it would wait, before it handles anything but a READ, and
@@ -276,11 +273,8 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 	struct fuse_session *se = l->fs->se;
 	const struct pinfs_engine *e = l->fs->engine;
 	bool gated = l->fs->opts->control != NULL;
-	int fuse_fd = fuse_session_fd(se);
 
 	th->batching = e->flush != NULL;
-	if (gated || th->batching)
-		th->wait_fd = waiter_new(fuse_fd, gated);
 	while (!fuse_session_exited(se)) {
 		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
 		bool queued = th->batching && e->queued();
@@ -290,17 +284,18 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 			e->flush();
 			continue;
 		}
-		if (!queued && (gated || th->batching) && !wait_for_request(th, fuse_fd, gated))
-			continue;
-		if (!queued)
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		if (gated && !queued)
+			hold_gate_enter();
 		res = fuse_session_receive_buf(se, &buf);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (res == -EINTR || res == -EAGAIN) {
+		if (res == -EAGAIN) {
 			if (queued)
 				e->flush();
+			else if (!wait_for_request(l, th))
+				break;
 			continue;
 		}
+		if (res == -EINTR)
+			continue;
 		if (res <= 0) {
 			if (res < 0) {
 				l->error = res;
@@ -316,12 +311,6 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 		e->flush();
 }
 
-/* Runs when a worker ends, also when it is cancelled in a receive. */
-static void worker_cleanup(void *arg)
-{
-	thread_teardown();
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -330,21 +319,38 @@ static void *worker_main(void *arg)
 	/* Signals go to the main thread, which ends the session. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	self = w->th;
 	thread_setup();
-	pthread_cleanup_push(worker_cleanup, w->th);
 	serve(w->loop, w->th);
-	pthread_cleanup_pop(1);
+	thread_teardown();
 	sem_post(&w->loop->finished);
 	return NULL;
 }
 
+/*
+ * Stop the workers once the session has ended (unmount, a signal, an error):
+ * let parked requests go, wake every waiting worker, and wait for them all.
+ * A worker still serving a request finishes it first; none is cancelled.
+ */
+static void stop_workers(struct loop *l, struct worker *workers, unsigned int n)
+{
+	uint64_t one = 1;
+
+	fuse_session_exit(l->fs->se);
+	hold_release(0);	/* a parked worker must not outlive the session */
+	if (write(l->stop_fd, &one, sizeof(one)) != sizeof(one))
+		fprintf(stderr, "pinfs: cannot wake the workers: %s\n", strerror(errno));
+	for (unsigned int i = 0; i < n; i++)
+		if (workers[i].started)
+			pthread_join(workers[i].tid, NULL);
+}
+
 int loop_run(struct pinfs *fs, unsigned int nthreads)
 {
-	struct loop l = {.fs = fs};
+	struct loop l = {.fs = fs, .stop_fd = -1};
+	int fuse_fd = fuse_session_fd(fs->se);
 	struct worker *workers;
-	int ret = 0;
+	int ret;
 
 	if (nthreads == 0)
 		nthreads = 1;
@@ -353,24 +359,33 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			nthreads);
 	if (ret)
 		return ret;
-	if (fs->opts->control || fs->engine->flush) {
-		int fd = fuse_session_fd(fs->se);
-
-		/* Gated and batching workers poll, then read without blocking (see loop.h). */
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (fcntl(fuse_fd, F_SETFL, fcntl(fuse_fd, F_GETFL) | O_NONBLOCK) ||
+	    (l.stop_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		ret = -errno;
+		pool_destroy();
+		return ret;
 	}
 	if (fs->opts->control)
 		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));
 	if (!workers) {
-		pool_destroy();
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
 	for (unsigned int i = 0; i < nthreads; i++) {
+		struct pinfs_thread *th = thread_new(true);
+
 		workers[i].loop = &l;
-		workers[i].th = thread_new(true);
-		if (!workers[i].th) {
+		workers[i].th = th;
+		if (!th) {
 			ret = -ENOMEM;
+			goto out;
+		}
+		th->wait_fd = waiter_new(fuse_fd, l.stop_fd, fs->opts->control != NULL);
+		if (th->wait_fd < 0) {
+			ret = th->wait_fd;
+			fprintf(stderr, "pinfs: cannot make a worker's epoll set: %s\n",
+				strerror(-ret));
 			goto out;
 		}
 	}
@@ -401,19 +416,14 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		if (sem_wait(&l.finished) == 0)
 			break;
 	}
-	hold_release(0);	/* a parked worker must not outlive the session */
-	for (unsigned int i = 0; i < nthreads; i++)
-		if (workers[i].started)
-			pthread_cancel(workers[i].tid);
-	for (unsigned int i = 0; i < nthreads; i++)
-		if (workers[i].started)
-			pthread_join(workers[i].tid, NULL);
+	stop_workers(&l, workers, nthreads);
 	sem_destroy(&l.finished);
 out:
 	check_leaks();
-	for (unsigned int i = 0; i < nthreads; i++)
+	for (unsigned int i = 0; workers && i < nthreads; i++)
 		thread_free(workers[i].th);
 	free(workers);
+	close(l.stop_fd);
 	pool_destroy();
 	if (!ret)
 		ret = l.error;
@@ -442,5 +452,6 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
 	check_leaks();
 	pool_destroy();
-	return ret < 0 ? ret : ret > 0 ? -EIO : 0;
+	/* libfuse 3.14 answers the signal number when a signal ended the session: a clean end. */
+	return ret < 0 ? ret : 0;
 }
