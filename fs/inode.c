@@ -17,6 +17,7 @@
 
 #include "containment.h"
 #include "inode.h"
+#include "mount_helper.h"
 
 /* Intrusive doubly-linked list. */
 struct list_node {
@@ -67,13 +68,19 @@ struct record {
 	struct record *key_next;
 
 	/* constant */
-	int mount_fd; /* for open_by_handle_at, -1 without a handle */
+	struct mount_entry *mount; /* for open_by_handle_at, NULL without a handle */
 	struct file_handle *fh; /* NULL without a handle */
 };
 
+/*
+ * A backing mount, by its id in the daemon's mount namespace: the mount
+ * descriptors open_by_handle_at() needs. Entries live as long as the table;
+ * their descriptor keeps the mount, and so its id, from being reused.
+ */
 struct mount_entry {
 	int mount_id;
-	int fd; /* O_RDONLY directory on that mount */
+	int fd; /* O_RDONLY directory on that mount itself: O_PATH reopens, for walks */
+	int io_fd; /* its view (mount_helper.h) for I/O opens, else fd */
 	struct mount_entry *next;
 };
 
@@ -98,7 +105,10 @@ struct inode_table {
 	bool stable_ids; /* the root's handles are 8-byte FILEID_INO32_GEN */
 	int handle_type; /* the root's handle type */
 	bool source_is_fs_root; /* no inode of the root's device lies outside SOURCE */
-	int source_mount_fd; /* SOURCE's mount (an entry of mounts): revival opens by handle here */
+	int source_mount_fd; /* SOURCE's mount (an entry's fd): revival opens by handle here */
+	bool views; /* make views of the mounts, with view_attr */
+	struct mount_attr view_attr;
+	int source_view_err; /* 0 if SOURCE's mount has a view, else why not */
 	fuse_ino_t next_id;
 	struct mount_entry *mounts;
 	struct record *root;
@@ -319,7 +329,7 @@ static void record_revive(struct inode_table *t, struct record *r)
 
 /* ---- table ---- */
 
-static struct record *record_new(const struct stat *st, int fd, int mount_fd,
+static struct record *record_new(const struct stat *st, int fd, struct mount_entry *mount,
 				 struct file_handle *fh)
 {
 	struct record *r = calloc(1, sizeof(*r));
@@ -332,7 +342,7 @@ static struct record *record_new(const struct stat *st, int fd, int mount_fd,
 	pthread_mutex_init(&r->pub.lock, NULL);
 	range_lock_init(&r->pub.writes);
 	r->fd = fd;
-	r->mount_fd = fh ? mount_fd : -1;
+	r->mount = fh ? mount : NULL;
 	r->fh = fh;
 	r->pinned = !fh;
 	list_init(&r->lru);
@@ -356,11 +366,38 @@ static struct file_handle *handle_of(int fd, int *mount_id)
 }
 
 /*
- * The open_by_handle_at() mount descriptor for @mount_id, created from the
- * directory @fd if this is the first inode seen on that mount. -1 if none can
- * be had (a non-directory mount root). Lock held.
+ * Add the entry of @mount_id, with @fd (O_RDONLY directory on that mount,
+ * taken) and a view of the mount rooted at @fd if the table makes views
+ * (*@view_err: 0, or why there is none). NULL (and @fd closed) without
+ * memory. Lock held: a mount is added once, when its first inode is seen.
  */
-static int mount_fd_for(struct inode_table *t, int mount_id, int fd, const struct stat *st)
+static struct mount_entry *mount_add(struct inode_table *t, int mount_id, int fd, int *view_err)
+{
+	struct mount_entry *m = malloc(sizeof(*m));
+
+	if (!m) {
+		close(fd);
+		return NULL;
+	}
+	m->mount_id = mount_id;
+	m->fd = fd;
+	m->io_fd = t->views ? mount_view_open(fd, &t->view_attr) : -EOPNOTSUPP;
+	if (view_err)
+		*view_err = m->io_fd < 0 ? m->io_fd : 0;
+	if (m->io_fd < 0)
+		m->io_fd = fd;
+	m->next = t->mounts;
+	t->mounts = m;
+	return m;
+}
+
+/*
+ * The entry of @mount_id, added from the directory @fd if this is the first
+ * inode seen on that mount. NULL if none can be had (a non-directory mount
+ * root). Lock held.
+ */
+static struct mount_entry *mount_for(struct inode_table *t, int mount_id, int fd,
+				     const struct stat *st)
 {
 	struct mount_entry *m;
 	char path[32];
@@ -368,23 +405,20 @@ static int mount_fd_for(struct inode_table *t, int mount_id, int fd, const struc
 
 	for (m = t->mounts; m; m = m->next)
 		if (m->mount_id == mount_id)
-			return m->fd;
+			return m;
 	if (!S_ISDIR(st->st_mode))
-		return -1;
+		return NULL;
 	proc_fd_path(path, sizeof(path), fd);
 	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0)
-		return -1;
-	m = malloc(sizeof(*m));
-	if (!m) {
-		close(mfd);
-		return -1;
-	}
-	m->mount_id = mount_id;
-	m->fd = mfd;
-	m->next = t->mounts;
-	t->mounts = m;
-	return mfd;
+	return mfd < 0 ? NULL : mount_add(t, mount_id, mfd, NULL);
+}
+
+static void mount_free(struct mount_entry *m)
+{
+	if (m->io_fd != m->fd)
+		close(m->io_fd);
+	close(m->fd);
+	free(m);
 }
 
 #define FILEID_INO32_GEN 1
@@ -425,6 +459,10 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 	t->ghost_max = cfg->ghost_max;
 	t->use_handles = cfg->use_handles;
 	t->stats = cfg->stats;
+	t->views = cfg->view_attr != NULL;
+	if (t->views)
+		t->view_attr = *cfg->view_attr;
+	t->source_view_err = -EOPNOTSUPP;
 	t->next_id = FUSE_ROOT_ID + 1;
 	if (hash_init(&t->by_id, 1024) || hash_init(&t->by_key, 1024))
 		goto fail;
@@ -445,12 +483,8 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 			}
 		}
 		if (fh) {
-			t->mounts = malloc(sizeof(*t->mounts));
-			if (!t->mounts)
+			if (!mount_add(t, mount_id, cfg->root_mount_fd, &t->source_view_err))
 				goto fail;
-			t->mounts->mount_id = mount_id;
-			t->mounts->fd = cfg->root_mount_fd;
-			t->mounts->next = NULL;
 			t->source_mount_fd = cfg->root_mount_fd;
 		}
 		t->use_handles = fh != NULL;
@@ -462,7 +496,7 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 	if (!t->mounts)
 		close(cfg->root_mount_fd);
 
-	root = record_new(&st, cfg->root_fd, cfg->root_mount_fd, fh);
+	root = record_new(&st, cfg->root_fd, t->mounts, fh);
 	if (!root)
 		goto fail;
 	root->pinned = true;
@@ -476,7 +510,8 @@ fail:
 	free(fh);
 	free(t->by_id.buckets);
 	free(t->by_key.buckets);
-	free(t->mounts);
+	if (t->mounts)
+		mount_free(t->mounts);
 	free(t);
 	return NULL;
 }
@@ -497,8 +532,7 @@ void inode_table_destroy(struct inode_table *t)
 		struct mount_entry *m = t->mounts;
 
 		t->mounts = m->next;
-		close(m->fd);
-		free(m);
+		mount_free(m);
 	}
 	free(t->by_id.buckets);
 	free(t->by_key.buckets);
@@ -509,6 +543,11 @@ void inode_table_destroy(struct inode_table *t)
 bool inode_table_has_handles(struct inode_table *t)
 {
 	return t->use_handles;
+}
+
+int inode_table_view_error(struct inode_table *t)
+{
+	return t->source_view_err;
 }
 
 struct pinfs_inode *inode_get(struct inode_table *t, fuse_ino_t nodeid)
@@ -553,7 +592,7 @@ int inode_fd_get(struct inode_table *t, struct pinfs_inode *in)
 	if (!r->fh)
 		return -EIO;
 again:
-	fd = open_by_handle_at(r->mount_fd, r->fh, O_PATH | O_CLOEXEC);
+	fd = open_by_handle_at(r->mount->fd, r->fh, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
 
@@ -601,12 +640,12 @@ int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags)
 	int fd, pfd;
 
 	if (r->fh) {
-		fd = open_by_handle_at(r->mount_fd, r->fh, flags | O_CLOEXEC);
+		fd = open_by_handle_at(r->mount->io_fd, r->fh, flags | O_CLOEXEC);
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
 			pthread_mutex_lock(&t->lock);
 			evict_to(t, t->nfds / 2);
 			pthread_mutex_unlock(&t->lock);
-			fd = open_by_handle_at(r->mount_fd, r->fh, flags | O_CLOEXEC);
+			fd = open_by_handle_at(r->mount->io_fd, r->fh, flags | O_CLOEXEC);
 		}
 		return fd < 0 ? -errno : fd;
 	}
@@ -625,7 +664,8 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 {
 	struct file_handle *fh = NULL;
 	struct record *r, *stale = NULL;
-	int mount_id, mount_fd = -1;
+	struct mount_entry *mount = NULL;
+	int mount_id;
 	int close_fd = -1;
 
 	if (t->use_handles)
@@ -633,8 +673,8 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 
 	pthread_mutex_lock(&t->lock);
 	if (fh) {
-		mount_fd = mount_fd_for(t, mount_id, fd, st);
-		if (mount_fd < 0) {
+		mount = mount_for(t, mount_id, fd, st);
+		if (!mount) {
 			free(fh);
 			fh = NULL;
 		}
@@ -669,7 +709,7 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 			close_fd = fd;
 		}
 	} else {
-		r = record_new(st, fd, mount_fd, fh);
+		r = record_new(st, fd, mount, fh);
 		if (!r) {
 			pthread_mutex_unlock(&t->lock);
 			free(fh);

@@ -16,6 +16,14 @@
  * re-lookup gets the same node id back and the kernel's export handles
  * (FUSE_CAP_EXPORT_SUPPORT: LOOKUP of "." in a forgotten node id) keep working
  * across forgets (xfstests generic/426, 467, 477).
+ *
+ * Mounts. Lookups walk the daemon's own mount namespace from SOURCE (the
+ * O_PATH descriptors, also when reopened by handle), so the table sees every
+ * mount beneath SOURCE as a process walking SOURCE does, also one made or
+ * removed while pinfs runs. Opens for I/O (inode_open) go by handle through
+ * a view of the inode's mount (mount_helper.h), which carries the pinfs
+ * mount's atime flags; without a handle, or without a view, they reopen the
+ * O_PATH descriptor, and the backing mount's own flags apply.
  */
 #ifndef PINFS_INODE_H
 #define PINFS_INODE_H
@@ -24,6 +32,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -54,6 +63,7 @@ struct inode_table_config {
 	unsigned int fd_cache; /* evictable O_PATH descriptors kept open */
 	unsigned int ghost_max; /* forgotten records kept for export handles */
 	bool use_handles; /* try name_to_handle_at/open_by_handle_at */
+	const struct mount_attr *view_attr; /* the atime mode of views; NULL: no views */
 	struct pinfs_stats *stats;
 };
 
@@ -63,6 +73,12 @@ void inode_table_destroy(struct inode_table *t);
 
 /* True if the root inode has a file handle (handles are usable at all). */
 bool inode_table_has_handles(struct inode_table *t);
+
+/*
+ * 0 if I/O opens on SOURCE's own mount go through a view, else why not:
+ * -EOPNOTSUPP without handles or views, or mount_view_open()'s error.
+ */
+int inode_table_view_error(struct inode_table *t);
 
 /*
  * The record for @nodeid with an in-flight reference (release with
@@ -80,8 +96,9 @@ int inode_fd_get(struct inode_table *t, struct pinfs_inode *in);
 void inode_fd_put(struct inode_table *t, struct pinfs_inode *in);
 
 /*
- * Open @in for I/O with open(2) @flags (no O_CREAT): by file handle, else
- * through /proc/self/fd. Returns a new descriptor (the caller closes it) or -errno.
+ * Open @in for I/O with open(2) @flags (no O_CREAT; O_PATH to read a symlink):
+ * by file handle through the view of its mount, else through /proc/self/fd.
+ * Returns a new descriptor (the caller closes it) or -errno.
  */
 int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags);
 

@@ -111,15 +111,24 @@ static int setup_shadow(struct pinfs *fs)
 	return fs->shadow_name ? 0 : -ENOMEM;
 }
 
+/*
+ * The inode table on SOURCE, opened in the caller's mount namespace: lookups
+ * see every mount beneath SOURCE, and I/O goes through views of those mounts
+ * that carry the pinfs mount's atime flags (mount_helper.h).
+ */
 static int setup_backing(struct pinfs *fs)
 {
+	struct mount_attr view_attr;
 	struct inode_table_config cfg = {
 		.fd_cache = fs->opts->fd_cache ? fs->opts->fd_cache : default_fd_cache(),
 		.ghost_max = GHOST_MAX,
+		.view_attr = &view_attr,
 		.stats = &fs->stats,
 	};
 	const char *src = fs->opts->source_real;
 	int err;
+
+	mount_view_attr(fs->opts, &view_attr);
 
 	fs->is_root = geteuid() == 0;
 	cfg.use_handles = fs->is_root;
@@ -139,6 +148,11 @@ static int setup_backing(struct pinfs *fs)
 	if (!fs->fds)
 		goto fail_errno;
 	fs->export_support = inode_table_has_handles(fs->itab);
+	err = inode_table_view_error(fs->itab);
+	if (err)
+		fprintf(stderr, "pinfs: no view of the source's mount (%s): atime follows the "
+				"backing mount's flags\n",
+			err == -EOPNOTSUPP ? "no file handles" : strerror(-err));
 	return 0;
 fail_errno:
 	err = -errno;
@@ -170,8 +184,12 @@ static int run(struct pinfs_options *o, const char *argv0)
 	struct fuse_lowlevel_ops ops = {0};
 	struct pinfs fs = {.opts = o, .shadow_fd = -1};
 	unsigned int nthreads;
-	int ret = 1, err, ns;
+	int ret = 1, err;
 
+	/* Before anything is mounted: SOURCE can be wrong. */
+	raise_fd_limit();
+	if (setup_backing(&fs))
+		goto out;
 	fs.engine = engine_find(o->engine);
 	fs.remote_locks = o->locks == LOCKS_BACKING;
 	fs.generation = mount_epoch();
@@ -218,20 +236,6 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (err)
 		fprintf(stderr, "pinfs: cannot hook the INIT reply (%s): MAP_SHARED mmap of "
 				"FOPEN_DIRECT_IO files will fail\n", strerror(-err));
-	/*
-	 * SOURCE is opened through a bind mount that carries the mount's atime
-	 * flags (mount_helper.h); before daemonizing, so errors reach the caller.
-	 */
-	ns = mount_private_enter(o);
-	if (ns < 0)
-		fprintf(stderr, "pinfs: no private view of the source (%s): atime follows the "
-				"backing mount's flags\n", strerror(-ns));
-	raise_fd_limit();
-	err = setup_backing(&fs);
-	if (ns >= 0)
-		mount_private_leave(ns);
-	if (err)
-		goto out_unmount;
 	if (daemon_detach(o->foreground))
 		goto out_unmount;
 	creds_global_init();
