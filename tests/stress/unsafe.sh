@@ -57,6 +57,7 @@ json_assert "$json" "
 mode = '$mode'
 D = 'deterministic'
 S = 'stress'
+may_skip = set()	# rows of a scenario without that mode
 
 def bad(r):
     return r.get('first_bad', {})
@@ -87,7 +88,9 @@ elif mode == 'early_ack':
     final = set()
 elif mode == 'no_dontfork':
     # the ledger's atfork check (spec §2.6 P-3): fork with pinned pages outside DONTFORK memory
-    must = [(n, m) for n in (21, 22, 25) for m in (D, S)]
+    # #22 has no deterministic mode: the hooks act before and after the backing O_DIRECT
+    must = [(n, m) for n in (21, 22, 25) for m in (D, S) if (n, m) != (22, D)]
+    may_skip = {(22, D)}
     def shows(r):
         return kinds(r).keys() == {'fork_unprotected'} and bad(r).get('class', 'stale') == 'stale'
     final = {'fork_unprotected'}
@@ -125,7 +128,7 @@ for r in rows:
     if r['verdict'] == 'FAIL' and not shows(r):
         problems.append('%s failed otherwise: first_bad %s, ledger %s: %s'
                         % (name(r), r.get('first_bad'), r.get('ledger_change'), r['detail']))
-    elif r['verdict'] not in ('PASS', 'FAIL'):
+    elif r['verdict'] not in ('PASS', 'FAIL') and (r['scenario'], r['mode']) not in may_skip:
         problems.append('%s: %s' % (name(r), r['verdict_text']))
 lk = {k for k, v in d['ledger']['violation_kinds'].items() if v}
 if lk != final:
