@@ -175,6 +175,7 @@ pass "a live control socket is refused: $(cat "$WORK/err")"
 rm "$CTL_SOCK"
 pinfs_mount "$src" "$mnt2" -o "control=$CTL_SOCK"
 pid_b=$(field "$(ctl ping)" pid)
+daemon_b=$DAEMON_PID
 [ "$pid_b" != "$pid_a" ] || fail "ping answered by the first daemon"
 DAEMON_PID=$daemon_a DAEMON_LOG=$log_a daemon_exit_clean "first daemon" "$mnt"
 [ -S "$CTL_SOCK" ] || fail "the first daemon's exit removed the second daemon's socket"
@@ -183,6 +184,9 @@ pass "an exiting daemon leaves a socket it did not bind"
 
 # A stale socket (its daemon killed) is replaced.
 kill -KILL "$pid_b"
+# Until it has exited, the killed daemon's socket still accepts connections
+# and is rightly "in use"; its timeout wrapper ends only after it.
+wait "$daemon_b" 2>/dev/null
 fusermount3 -u "$mnt2" 2>/dev/null || umount -l "$mnt2"
 [ -S "$CTL_SOCK" ] || fail "no stale socket left by SIGKILL"
 pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK"
