@@ -16,6 +16,10 @@ struct fd_cache {
 	unsigned int limit;			/* constant */
 	atomic_uint_fast64_t *evictions;	/* constant */
 
+	/*
+	 * Lock order (docs/design.md): after the inode table's lock, any
+	 * pinfs_inode.lock and any pinfs_dir.lock; no other lock under it.
+	 */
 	pthread_mutex_t lock;
 	struct list_node lru;		/* evictable, open, unused: least recently used first */
 	unsigned long open;		/* evictable descriptors open */

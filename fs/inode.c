@@ -72,6 +72,10 @@ struct inode_table {
 	struct nodeid_scheme ids;
 	struct pinfs_stats *stats;
 
+	/*
+	 * Lock order (docs/design.md): after any pinfs_dir.lock, before the
+	 * descriptor cache's; never together with the mount registry's.
+	 */
 	pthread_mutex_t lock;
 	struct hash_index by_id;
 	struct hash_index by_key;

@@ -51,9 +51,21 @@ struct pinfs_inode {
 	bool stable_id; /* constant: nodeid derived from the backing file handle */
 
 	atomic_bool caps_absent; /* "security.capability" known absent (ops_xattr.c) */
-	struct range_lock writes; /* overlapping writes exclude each other (datapath.c) */
+	/*
+	 * Overlapping writes exclude each other (datapath.c): a writer holds
+	 * its byte range across the backing I/O. Lock order (docs/design.md):
+	 * taken under no other pinfs lock; under it only libpinit's locks
+	 * (bounce pages, pins). Never held across a hold point (hold.h).
+	 */
+	struct range_lock writes;
 
-	pthread_mutex_t lock; /* protects the fields below */
+	/*
+	 * Protects the fields below and the open files' refs (file.h). Lock
+	 * order (docs/design.md): taken under no other lock; the descriptor
+	 * budget's and the descriptor cache's locks come after it (a new lock
+	 * owner's descriptor). Never held across a hold point (hold.h).
+	 */
+	pthread_mutex_t lock;
 	struct lock_owner *lock_owners; /* backing lock descriptors (ops_lock.c) */
 };
 

@@ -19,6 +19,10 @@ struct mount_registry {
 	bool views;			/* constant: make a view of each mount */
 	struct mount_attr view_attr;	/* constant */
 
+	/*
+	 * Lock order (docs/design.md): after any pinfs_dir.lock; never
+	 * together with the inode table's; no other lock under it.
+	 */
 	pthread_mutex_t lock;
 	struct backing_mount *mounts;
 };

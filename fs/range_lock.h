@@ -19,6 +19,10 @@ struct range {
 };
 
 struct range_lock {
+	/*
+	 * Guards @held inside range_lock() and range_unlock() only; no other
+	 * lock is taken under it. The order of a held range: inode.h.
+	 */
 	pthread_mutex_t lock;
 	pthread_cond_t released;
 	struct range *held;

@@ -20,7 +20,7 @@
 #define SHARD_BUCKETS 1024
 
 struct shard {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* lock order: innermost, nothing under it */
 	_Atomic(struct page *) *_Atomic buckets;
 };
 

@@ -86,7 +86,12 @@ struct page {
 	_Atomic uint64_t pins;		/* pins by kind, read with pin_field() */
 	atomic_int gets;		/* outstanding FOLL_GET references */
 	atomic_uint flags;		/* PG_* */
-	atomic_int lock;		/* check-mode protection transitions only */
+	/*
+	 * A spinlock for check-mode protection transitions only. Lock order:
+	 * after the arena's lock; nothing under it. The SIGSEGV trap takes it
+	 * (arena_handle_fault()), so nothing may write an arena page holding it.
+	 */
+	atomic_int lock;
 	struct pin_owner owner;		/* last acquisition */
 	struct page *hash_next;		/* table chain (non-arena pages) */
 };
