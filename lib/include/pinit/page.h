@@ -69,6 +69,7 @@ enum page_pin {
  */
 #define PIN_FIELD_BITS 21
 #define PIN_FIELD_MAX ((1U << PIN_FIELD_BITS) - 1)
+_Static_assert(NR_PAGE_PINS * PIN_FIELD_BITS <= 64, "every kind's pins fit one 64-bit word");
 
 static inline unsigned int pin_field(uint64_t pins, enum page_pin kind)
 {

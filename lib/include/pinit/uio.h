@@ -88,6 +88,12 @@ struct iov_iter {
 	};
 };
 
+/* iter_iov() reads a UBUF iterator as an iovec: ubuf and count lie where iov_base and iov_len do. */
+_Static_assert(offsetof(struct iov_iter, __ubuf_iovec.iov_base) == offsetof(struct iov_iter, ubuf),
+	       "UBUF: ubuf overlays __ubuf_iovec.iov_base");
+_Static_assert(offsetof(struct iov_iter, __ubuf_iovec.iov_len) == offsetof(struct iov_iter, count),
+	       "UBUF: count overlays __ubuf_iovec.iov_len");
+
 typedef unsigned int iov_iter_extraction_t;
 #define ITER_ALLOW_P2PDMA 0x01	/* accepted and ignored, as for non-user iterators */
 
