@@ -2,7 +2,7 @@
 /*
  * Containment of inodes reopened by node id.
  *
- * A stable node id (inode.h) is a backing file handle, and a file handle
+ * A stable node id (nodeid.h) is a backing file handle, and a file handle
  * names an inode anywhere on the backing filesystem. So an id that this
  * daemon did not reach by a lookup under SOURCE (one from before a remount,
  * or one built by hand) is revived only if its inode is proven to lie

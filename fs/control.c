@@ -51,6 +51,11 @@ struct conn {
 	struct conn *next;
 };
 
+/*
+ * The connection list. Lock order (docs/design.md): outermost. It is held
+ * while joining connection threads, so they must not take it; what they take
+ * (forker_lock, the hold lock) comes after it.
+ */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn *conns;
 static int next_conn = 1;
@@ -140,6 +145,11 @@ int control_stats_json(char *buf, size_t len)
 
 /* ---- the forker (spec §5 scenarios 21, 22, 25) ---- */
 
+/*
+ * Starting and stopping the forker. Lock order (docs/design.md): after
+ * conns_lock. It is held while joining the forker, whose fork() runs the pin
+ * ledger's fork check (lib/ledger.c last_lock): that comes after it.
+ */
 static pthread_mutex_t forker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t forker_thread;
 static atomic_bool forker_running;

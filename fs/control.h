@@ -31,7 +31,7 @@ int control_start(void);
  */
 void control_stop(void);
 
-/* The JSON answer to "stats" (also used by the daemon's exit summary). */
+/* The JSON answer to "stats" into @buf (@len bytes). Returns 0, or -ENOSPC if it was cut short. */
 int control_stats_json(char *buf, size_t len);
 
 #endif

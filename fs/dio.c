@@ -21,6 +21,7 @@ static struct {
 	struct dio_rules rules;
 } probed[PROBED_MAX];
 static unsigned int nr_probed;
+/* Lock order (docs/design.md): taken under no other lock; none under it. Held across a probe. */
 static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum probe_answer {

@@ -23,6 +23,7 @@ struct fd_budget {
 	unsigned long total; /* constant: descriptors chargeable in all */
 	unsigned long user_max; /* constant: per capped uid, 0 if uncapped */
 
+	/* Lock order (docs/design.md): after any pinfs_inode.lock; no other lock under it. */
 	pthread_mutex_t lock;
 	unsigned long used;
 	struct user_charge *users[USER_BUCKETS];

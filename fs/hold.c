@@ -35,6 +35,12 @@ struct hold {
 	struct hold *next;
 };
 
+/*
+ * Lock order (docs/design.md): after conns_lock (control.c joins connection
+ * threads that take it); no other lock under it. A thread that parks here
+ * holds no other lock: hold_check() and hold_gate_enter() are called with
+ * none held.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

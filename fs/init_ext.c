@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* INIT flags newer than libfuse 3.14 (init_ext.h). */
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -10,12 +12,30 @@
 
 #include "init_ext.h"
 
-/* From the kernel's include/uapi/linux/fuse.h (7.36+). */
-#define FUSE_INIT_EXT (1u << 30)
-#define FUSE_DIRECT_IO_ALLOW_MMAP_FLAGS2 (1u << (36 - 32))
-#define OUT_HEADER_SIZE 16		/* struct fuse_out_header */
+/*
+ * The kernel's include/uapi/linux/fuse.h (protocol 7.36+), by number: the
+ * header this is built with may be older than the bits it sets. Checked
+ * against the header wherever it has them.
+ */
+#define INIT_EXT (1u << 30)				/* FUSE_INIT_EXT */
+#define DIRECT_IO_ALLOW_MMAP_FLAGS2 (1u << (36 - 32))	/* FUSE_DIRECT_IO_ALLOW_MMAP, in flags2 */
+#define OUT_HEADER_SIZE 16		/* sizeof(struct fuse_out_header) */
+#define OUT_HEADER_ERROR 4		/* offsetof(struct fuse_out_header, error) */
 #define INIT_OUT_FLAGS 12		/* offsetof(struct fuse_init_out, flags) */
 #define INIT_OUT_FLAGS2 32		/* offsetof(struct fuse_init_out, flags2) */
+
+_Static_assert(sizeof(struct fuse_out_header) == OUT_HEADER_SIZE, "fuse_out_header");
+_Static_assert(offsetof(struct fuse_out_header, error) == OUT_HEADER_ERROR,
+	       "fuse_out_header.error");
+_Static_assert(offsetof(struct fuse_init_out, flags) == INIT_OUT_FLAGS, "fuse_init_out.flags");
+#if FUSE_KERNEL_MINOR_VERSION >= 36
+_Static_assert(offsetof(struct fuse_init_out, flags2) == INIT_OUT_FLAGS2, "fuse_init_out.flags2");
+_Static_assert(FUSE_INIT_EXT == INIT_EXT, "FUSE_INIT_EXT");
+#endif
+#ifdef FUSE_DIRECT_IO_ALLOW_MMAP
+_Static_assert(FUSE_DIRECT_IO_ALLOW_MMAP >> 32 == DIRECT_IO_ALLOW_MMAP_FLAGS2,
+	       "FUSE_DIRECT_IO_ALLOW_MMAP");
+#endif
 
 static atomic_bool init_seen;
 
@@ -31,15 +51,15 @@ static void patch_init_reply(struct iovec *iov, int count)
 
 	if (atomic_exchange(&init_seen, true) || count < 2 || iov[0].iov_len != OUT_HEADER_SIZE)
 		return;
-	memcpy(&error, (char *)iov[0].iov_base + 4, sizeof(error));
+	memcpy(&error, (char *)iov[0].iov_base + OUT_HEADER_ERROR, sizeof(error));
 	if (error || iov[1].iov_len < INIT_OUT_FLAGS2 + sizeof(flags2))
 		return;
 	out = iov[1].iov_base;
 	memcpy(&flags, out + INIT_OUT_FLAGS, sizeof(flags));
-	if (!(flags & FUSE_INIT_EXT))
+	if (!(flags & INIT_EXT))
 		return;	/* a kernel before 5.17 has no flags2 */
 	memcpy(&flags2, out + INIT_OUT_FLAGS2, sizeof(flags2));
-	flags2 |= FUSE_DIRECT_IO_ALLOW_MMAP_FLAGS2;
+	flags2 |= DIRECT_IO_ALLOW_MMAP_FLAGS2;
 	memcpy(out + INIT_OUT_FLAGS2, &flags2, sizeof(flags2));
 }
 

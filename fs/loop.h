@@ -36,6 +36,7 @@
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
 
+#include <linux/fuse.h>
 #include <stddef.h>
 
 #include "pinfs.h"
@@ -96,6 +97,9 @@ long loop_leaked_pages(void);
 
 /* Bytes between the start of a request and a FUSE_WRITE payload. */
 #define PINFS_WRITE_HEADER_SIZE 80
+_Static_assert(sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in) ==
+		       PINFS_WRITE_HEADER_SIZE,
+	       "a FUSE_WRITE payload follows fuse_in_header and fuse_write_in");
 
 /* Pages of a reply buffer: the largest READ (max_pages = 256) plus one. */
 #define PINFS_IO_PAGES 257

@@ -20,6 +20,12 @@
 #include "loop.h"
 
 struct pinfs_dir {
+	/*
+	 * Protects the stream and the fields below. Lock order
+	 * (docs/design.md): readdirplus looks entries up under it, so the mount
+	 * registry's, the inode table's and the descriptor cache's locks come
+	 * after it; it is taken under no other lock.
+	 */
 	pthread_mutex_t lock;
 	DIR *dp;
 	off_t offset; /* offset of the next entry to return */

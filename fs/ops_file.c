@@ -5,8 +5,10 @@
  *
  * Open-flag fixups are one function used by open and create alike (the
  * reference passthrough forgot them in create: xfstests generic/069, 366):
- *  - O_DIRECT never reaches the backing file here (the buffered engine); an
- *    application O_DIRECT sets FOPEN_DIRECT_IO instead (direct_io=auto, not
+ *  - the application's O_DIRECT is dropped from the file's descriptor, which
+ *    serves the page cache; the data path opens a second, O_DIRECT descriptor
+ *    of the same file where backing_dio= asks for one (datapath.h), and an
+ *    application O_DIRECT also sets FOPEN_DIRECT_IO (direct_io=auto, not
  *    under the writeback cache);
  *  - under the writeback cache, O_APPEND is dropped (the kernel sends every
  *    write at its offset) and write-only opens become read-write (the page

@@ -28,7 +28,12 @@ struct lock_owner {
 	struct lock_owner *next;
 };
 
-/* Waiters sleep until any lock on the mount is released (or a back-off passes). */
+/*
+ * Waiters sleep until any lock on the mount is released (or a back-off
+ * passes). Lock order (docs/design.md): no other pinfs lock is held with
+ * wait_lock. It is taken in libfuse's interrupt callback, under libfuse's
+ * request lock: nothing holding it may call into libfuse.
+ */
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long release_generation;

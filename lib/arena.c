@@ -37,7 +37,12 @@ struct arena {
 	uint8_t *state;		/* enum page_state per page */
 	size_t nfree;
 	size_t hint;		/* where the next search starts */
-	pthread_mutex_t lock;	/* state, nfree, hint, rings */
+	/*
+	 * state, nfree, hint, rings. Lock order: after any lock of the caller's
+	 * (pinfs: docs/design.md); under it a page's protection lock
+	 * (page.h), the ledger's last_lock and warn_lock.
+	 */
+	pthread_mutex_t lock;
 	int slot;
 	struct io_uring *rings[MAX_RINGS];
 	int nr_rings;

@@ -29,6 +29,12 @@ static atomic_uint_fast64_t counters[NR_COUNTERS];
 static atomic_uint_fast64_t violations[LV_NR_KINDS];
 static _Atomic enum pin_check mode = PIN_CHECK_ON;
 static atomic_bool quiet;
+
+/*
+ * Guards last and have_last. Lock order: innermost, nothing under it; taken
+ * under the arena's lock, and in the SIGSEGV trap (arena_handle_fault()), so
+ * nothing may write an arena page holding it.
+ */
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ledger_report last;
 static bool have_last;

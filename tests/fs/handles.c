@@ -12,7 +12,7 @@
  * change the backing store in between. A handle is written as TYPE:HEX.
  *   --handle PATH   print PATH's file handle (name_to_handle_at).
  *   --forge PATH    print the FUSE handle of the node id pinfs gives the
- *                   backing inode at PATH where node ids are stable (fs/inode.h:
+ *                   backing inode at PATH where node ids are stable (fs/nodeid.h:
  *                   the ext4 handle, generation 0), built by hand; exit 77 if
  *                   PATH's handle is not an 8-byte FILEID_INO32_GEN one.
  *   --open DIR H    open_by_handle_at(DIR, H, O_RDONLY) and print "ino N", plus
