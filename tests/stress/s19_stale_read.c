@@ -94,14 +94,10 @@ void run_stale_read(struct sc_ctx *sc)
 
 		if (sc->mode == MODE_DETERMINISTIC) {
 			struct bg_io io = {.fd = fd, .buf = buf, .len = STALE_CHUNK, .off = off};
-			int id =
-				sc_hold(sc, "data", "read", fd_ino(fd), (uint64_t)off, STALE_CHUNK);
+			int id = sc_park_io(sc, "data", "read", &io);
 
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			if (id < 0)
 				break;
-			}
 			sleep_us(20000); /* the writers run while the read is parked */
 			sc_hold_release(sc, id);
 			n = bg_join(&io);

@@ -245,7 +245,6 @@ static void det_workload(struct dwork *w)
 	char *other = map_buffer(OTHER_CHUNK, sc->env->page);
 	int fd1 = open(w->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
 	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
-	uint64_t ino = fd_ino(fd);
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
 		unsigned int b = (unsigned int)sc->loop_iter * 3,
@@ -261,12 +260,9 @@ static void det_workload(struct dwork *w)
 
 		if (w->writes) {
 			pattern_fill(buf + 512, D_BLOCK, off, FID_DATA, g);
-			id = sc_hold(sc, "data", "write", ino, off, D_BLOCK);
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			id = sc_park_io(sc, "data", "write", &io);
+			if (id < 0)
 				break;
-			}
 			sleep_us(10000); /* ~200 daemon forks with the payload parked */
 			sc_hold_release(sc, id);
 			if (bg_join(&io) != D_BLOCK)
@@ -274,12 +270,9 @@ static void det_workload(struct dwork *w)
 		}
 		io = (struct bg_io){.fd = fd, .buf = back, .len = D_BLOCK, .off = (off_t)off};
 		memset(back, 0, D_BLOCK);
-		id = sc_hold(sc, "reply", "read", ino, off, D_BLOCK);
-		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "reply", "read", &io);
+		if (id < 0)
 			break;
-		}
 		sleep_us(10000); /* the reply sits in daemon pages while it forks */
 		/* meanwhile other requests run: none may be handed the parked reply's pages */
 		other_reads(sc, fd1, other);
