@@ -33,9 +33,7 @@ static void writer_child(const char *path, unsigned int seed, int idx)
 	for (int i = 0; i < 200000; i++) {
 		off_t off;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		off = (off_t)(x % (STALE_FILE_SIZE / STALE_CHUNK)) * STALE_CHUNK;
 		if (pwrite(fd, zeros, STALE_CHUNK, off) < 0)
 			_exit(1);

@@ -165,9 +165,7 @@ static void *worker_main(void *arg)
 	while (now_sec() < sc->t_end && !k->fail[0]) {
 		unsigned int b;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		b = (x % (D_FILE_SIZE / D_BLOCK / D_THREADS)) * D_THREADS + (unsigned int)k->idx;
 		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
 			break;
@@ -398,9 +396,7 @@ static void *bd_reader_main(void *arg)
 		uint64_t off;
 		size_t len;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		off = (uint64_t)(x % (BD_FILE_SIZE / BD_UNIT)) * BD_UNIT;
 		len = (size_t)(x / 7 % (BD_MAX_READ / BD_UNIT) + 1) * BD_UNIT;
 		if (off + len > BD_FILE_SIZE)
