@@ -174,6 +174,11 @@ bool sc_done(const struct sc_ctx *sc);
 bool sc_simulate(const struct sc_ctx *sc);
 /* A random number in [0, n). */
 unsigned int sc_rand(struct sc_ctx *sc, unsigned int n);
+/*
+ * One xorshift32 step from the non-zero state @x: reproducible from --seed, cheap, good enough to
+ * vary timing and offsets. Returns the next state (never zero).
+ */
+unsigned int xorshift32(unsigned int x);
 /* Where the scenario creates files: workdir/NAME. */
 void sc_path(const struct sc_ctx *sc, char *out, size_t len, const char *name);
 /* Seconds since an arbitrary epoch (CLOCK_MONOTONIC). */

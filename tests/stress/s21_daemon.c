@@ -165,9 +165,7 @@ static void *worker_main(void *arg)
 	while (now_sec() < sc->t_end && !k->fail[0]) {
 		unsigned int b;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		b = (x % (D_FILE_SIZE / D_BLOCK / D_THREADS)) * D_THREADS + (unsigned int)k->idx;
 		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
 			break;
@@ -245,7 +243,6 @@ static void det_workload(struct dwork *w)
 	char *other = map_buffer(OTHER_CHUNK, sc->env->page);
 	int fd1 = open(w->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
 	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
-	uint64_t ino = fd_ino(fd);
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
 		unsigned int b = (unsigned int)sc->loop_iter * 3,
@@ -261,12 +258,9 @@ static void det_workload(struct dwork *w)
 
 		if (w->writes) {
 			pattern_fill(buf + 512, D_BLOCK, off, FID_DATA, g);
-			id = sc_hold(sc, "data", "write", ino, off, D_BLOCK);
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			id = sc_park_io(sc, "data", "write", &io);
+			if (id < 0)
 				break;
-			}
 			sleep_us(10000); /* ~200 daemon forks with the payload parked */
 			sc_hold_release(sc, id);
 			if (bg_join(&io) != D_BLOCK)
@@ -274,12 +268,9 @@ static void det_workload(struct dwork *w)
 		}
 		io = (struct bg_io){.fd = fd, .buf = back, .len = D_BLOCK, .off = (off_t)off};
 		memset(back, 0, D_BLOCK);
-		id = sc_hold(sc, "reply", "read", ino, off, D_BLOCK);
-		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "reply", "read", &io);
+		if (id < 0)
 			break;
-		}
 		sleep_us(10000); /* the reply sits in daemon pages while it forks */
 		/* meanwhile other requests run: none may be handed the parked reply's pages */
 		other_reads(sc, fd1, other);
@@ -405,9 +396,7 @@ static void *bd_reader_main(void *arg)
 		uint64_t off;
 		size_t len;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		off = (uint64_t)(x % (BD_FILE_SIZE / BD_UNIT)) * BD_UNIT;
 		len = (size_t)(x / 7 % (BD_MAX_READ / BD_UNIT) + 1) * BD_UNIT;
 		if (off + len > BD_FILE_SIZE)

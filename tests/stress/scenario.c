@@ -183,16 +183,18 @@ bool sc_simulate(const struct sc_ctx *sc)
 	return sc->env->opt.simulate_broken && sc->loop_iter == 1;
 }
 
-unsigned int sc_rand(struct sc_ctx *sc, unsigned int n)
+unsigned int xorshift32(unsigned int x)
 {
-	/* xorshift32: reproducible from --seed, cheap, good enough to vary timing */
-	unsigned int x = sc->rnd ? sc->rnd : 0x9e3779b9u;
-
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	sc->rnd = x;
-	return n ? x % n : 0;
+	return x;
+}
+
+unsigned int sc_rand(struct sc_ctx *sc, unsigned int n)
+{
+	sc->rnd = xorshift32(sc->rnd ? sc->rnd : 0x9e3779b9u);
+	return n ? sc->rnd % n : 0;
 }
 
 void sc_path(const struct sc_ctx *sc, char *out, size_t len, const char *name)
