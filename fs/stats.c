@@ -112,18 +112,3 @@ uint64_t stats_latency_us(enum stats_engine engine, double pct)
 	}
 	return bucket_upper(BUCKETS - 1);
 }
-
-const char *stats_path_name(enum stats_path path)
-{
-	static const char *const names[PATH_NR] = { "direct", "bounced", "buffered", "spliced",
-						    "vmspliced" };
-
-	return names[path];
-}
-
-const char *stats_engine_name(enum stats_engine engine)
-{
-	static const char *const names[ENGINE_NR] = { "sync", "uring" };
-
-	return names[engine];
-}

@@ -37,9 +37,6 @@ uint64_t stats_latency_us(enum stats_engine engine, double pct);
 uint64_t stats_bytes(enum stats_path path);
 uint64_t stats_requests(enum stats_engine engine, bool write);
 
-const char *stats_path_name(enum stats_path path);
-const char *stats_engine_name(enum stats_engine engine);
-
 /* Monotonic nanoseconds, for latency measurement. */
 uint64_t stats_now_ns(void);
 
