@@ -15,19 +15,21 @@
 #include "hold.h"
 #include "stats.h"
 
-static void engine_stats(struct ctl_engine_stats *es, enum stats_engine e)
+static void engine_stats(struct ctl_engine_stats *es, const struct stats_snapshot *s,
+			 enum stats_engine k)
 {
-	es->read = stats_requests(e, false);
-	es->write = stats_requests(e, true);
-	es->p50_us = stats_latency_us(e, 50);
-	es->p90_us = stats_latency_us(e, 90);
-	es->p99_us = stats_latency_us(e, 99);
-	es->max_us = stats_latency_us(e, 100);
+	es->read = s->engines[k].requests[STATS_READ];
+	es->write = s->engines[k].requests[STATS_WRITE];
+	es->p50_us = s->engines[k].p50_us;
+	es->p90_us = s->engines[k].p90_us;
+	es->p99_us = s->engines[k].p99_us;
+	es->max_us = s->engines[k].max_us;
 }
 
-/* The answer to `stats`: everything pinfs counts. */
+/* The answer to `stats`: the ledger's counts, the daemon's (stats.h) and its holds'. */
 static void control_stats(struct ctl_stats *st)
 {
+	struct stats_snapshot s;
 	struct ledger_stats ls;
 
 	ledger_stats(&ls);
@@ -45,14 +47,16 @@ static void control_stats(struct ctl_stats *st)
 	memcpy(st->violations, ls.violations, sizeof(st->violations));
 	st->violations_total = ledger_violation_total(&ls);
 	st->warnings = pinit_warn_count();
-	st->bytes.direct = stats_bytes(PATH_DIRECT);
-	st->bytes.bounced = stats_bytes(PATH_BOUNCED);
-	st->bytes.buffered = stats_bytes(PATH_BUFFERED);
-	st->bytes.spliced = stats_bytes(PATH_SPLICED);
-	st->bytes.vmspliced = stats_bytes(PATH_VMSPLICED);
-	engine_stats(&st->engines.sync, ENGINE_SYNC);
-	engine_stats(&st->engines.uring, ENGINE_URING);
-	stats_batches(&st->batches.submissions, &st->batches.reads);
+	stats_snapshot(&s);
+	st->bytes.direct = stats_path_bytes(&s, PATH_DIRECT);
+	st->bytes.bounced = stats_path_bytes(&s, PATH_BOUNCED);
+	st->bytes.buffered = stats_path_bytes(&s, PATH_BUFFERED);
+	st->bytes.spliced = stats_path_bytes(&s, PATH_SPLICED);
+	st->bytes.vmspliced = stats_path_bytes(&s, PATH_VMSPLICED);
+	engine_stats(&st->engines.sync, &s, ENGINE_SYNC);
+	engine_stats(&st->engines.uring, &s, ENGINE_URING);
+	st->batches.submissions = s.batch_submissions;
+	st->batches.reads = s.batch_reads;
 	hold_counts(&st->holds.armed, &st->holds.held);
 }
 

@@ -18,6 +18,7 @@
 #include "containment.h"
 #include "inode.h"
 #include "mount_helper.h"
+#include "stats.h"
 
 /* Intrusive doubly-linked list. */
 struct list_node {
@@ -112,7 +113,6 @@ struct inode_table {
 	fuse_ino_t next_id;
 	struct mount_entry *mounts;
 	struct record *root;
-	struct pinfs_stats *stats;
 };
 
 static inline struct record *rec(struct pinfs_inode *in)
@@ -260,7 +260,7 @@ static void evict_to(struct inode_table *t, unsigned long limit)
 		close(r->fd);
 		r->fd = -1;
 		t->nfds--;
-		stats_add(&t->stats->fd_evictions, 1);
+		stats_count_event(STATS_FD_EVICTION);
 	}
 }
 
@@ -458,7 +458,6 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 	t->fd_cache = cfg->fd_cache;
 	t->ghost_max = cfg->ghost_max;
 	t->use_handles = cfg->use_handles;
-	t->stats = cfg->stats;
 	t->views = cfg->view_attr != NULL;
 	if (t->views)
 		t->view_attr = *cfg->view_attr;
@@ -605,7 +604,7 @@ again:
 		}
 		return -err;
 	}
-	stats_add(&t->stats->handle_reopens, 1);
+	stats_count_event(STATS_HANDLE_REOPEN);
 	pthread_mutex_lock(&t->lock);
 	if (r->fd >= 0) {
 		/* Another thread reopened it meanwhile. */

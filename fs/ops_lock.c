@@ -276,7 +276,7 @@ static void *waiter_main(void *arg)
 	} else {
 		file_put(fs, w->file);
 	}
-	stats_count(&fs->stats, w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
+	stats_count_op(w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
 	fuse_reply_err(w->req, -err);
 	inode_put(fs->itab, w->inode);
 	free(w);
@@ -315,7 +315,6 @@ static struct flock ofd_lock(const struct flock *lock)
 
 static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_file *f = file_of(fi);
 	struct pinfs_inode *in = f->inode;
 	struct flock fl = ofd_lock(lock);
@@ -346,7 +345,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 		}
 	}
 	pthread_mutex_unlock(&in->lock);
-	stats_count(&fs->stats, PINFS_OP_GETLK, err);
+	stats_count_op(PINFS_OP_GETLK, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -422,7 +421,7 @@ unref:
 		owner_drop(fs, in, o);
 	pthread_mutex_unlock(&in->lock);
 reply:
-	stats_count(&fs->stats, PINFS_OP_SETLK, err);
+	stats_count_op(PINFS_OP_SETLK, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -461,7 +460,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	free(w);
 	err = -ENOLCK;
 reply:
-	stats_count(&fs->stats, PINFS_OP_FLOCK, err);
+	stats_count_op(PINFS_OP_FLOCK, err);
 	fuse_reply_err(req, -err);
 }
 
