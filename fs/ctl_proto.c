@@ -41,7 +41,7 @@ int hold_op_by_name(const char *name)
 	return name_index(op_names, 3, name);
 }
 
-const char *hold_op_name(enum hold_op op)
+static const char *hold_op_name(enum hold_op op)
 {
 	return op <= HOLD_OP_WRITE ? op_names[op] : "?";
 }

@@ -171,9 +171,8 @@ int ctl_stats_format_violations(const struct ctl_stats *st, char *buf, size_t le
 const char *ctl_command_name(enum ctl_command cmd);
 /* The command's syntax, for pinfs-ctl --help. */
 const char *ctl_command_usage(enum ctl_command cmd);
-/* A violation kind's name in `stats` (lib/include/pinit/ledger.h). */
+/* A violation kind's name in `stats` (LEDGER_VIOLATIONS, pinit/ledger_violations.h). */
 const char *ctl_violation_key(enum ledger_violation kind);
-const char *hold_op_name(enum hold_op op);
 /* The point or op of that name, or -1. */
 int hold_point_by_name(const char *name);
 int hold_op_by_name(const char *name);
