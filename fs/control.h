@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The control socket (-o control=PATH): statistics and the test hooks of
- * docs/control.md, served by a thread per connection.
+ * docs/control.md, served by a thread per connection (ctl_server.h).
  */
 #ifndef PINFS_CONTROL_H
 #define PINFS_CONTROL_H
-
-#include <stddef.h>
 
 /*
  * Listen on @path with mode 0600. Refuses a path that exists and is not a
@@ -30,8 +28,5 @@ int control_start(void);
  * control socket runs and no hold parks a worker. Idempotent.
  */
 void control_stop(void);
-
-/* The JSON answer to "stats" into @buf (@len bytes). Returns 0, or -ENOSPC if it was cut short. */
-int control_stats_json(char *buf, size_t len);
 
 #endif

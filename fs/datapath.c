@@ -221,7 +221,7 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 		iov_iter_advance(to, r);
 		done += r;
 	}
-	stats_add_bytes(PATH_BUFFERED, done);
+	stats_count_bytes(PATH_BUFFERED, STATS_READ, done);
 	return done;
 }
 
@@ -242,7 +242,7 @@ static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
 			r = iov_iter_splice_out(from, f->fd, &off, len - done, 0);
 			if (r <= 0)
 				return done ? (ssize_t)done : r ? r : -EIO;
-			stats_add_bytes(PATH_SPLICED, r);
+			stats_count_bytes(PATH_SPLICED, STATS_WRITE, r);
 			done += r;
 			continue;
 		}
@@ -255,7 +255,7 @@ static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
 		if (r <= 0)
 			return done ? (ssize_t)done : r ? r : -EIO;
 		iov_iter_advance(from, r);
-		stats_add_bytes(PATH_BUFFERED, r);
+		stats_count_bytes(PATH_BUFFERED, STATS_WRITE, r);
 		done += r;
 	}
 	return done;
@@ -284,7 +284,7 @@ static ssize_t splice_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 			break;
 		done += r;
 	}
-	stats_add_bytes(PATH_SPLICED, done);
+	stats_count_bytes(PATH_SPLICED, STATS_READ, done);
 	return done;
 }
 
@@ -349,10 +349,10 @@ static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct
 	n = (size_t)got > head ? min_t(size_t, got - head, len) : 0;
 	if (bounce) {
 		n = copy_to_iter(buf + head, n, to);
-		stats_add_bytes(PATH_BOUNCED, n);
+		stats_count_bytes(PATH_BOUNCED, STATS_READ, n);
 	} else {
 		iov_iter_advance(to, n);
-		stats_add_bytes(PATH_DIRECT, n);
+		stats_count_bytes(PATH_DIRECT, STATS_READ, n);
 	}
 out:
 	if (bounce)
@@ -399,7 +399,7 @@ ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct
 		return res;
 	n = (size_t)res > plan->head ? min_t(size_t, res - plan->head, iov_iter_count(to)) : 0;
 	iov_iter_advance(to, n);
-	stats_add_bytes(PATH_DIRECT, n);
+	stats_count_bytes(PATH_DIRECT, STATS_READ, n);
 	return n;
 }
 
@@ -444,7 +444,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 
 		n = iov_iter_splice_out(from, f->dio_fd, &off, len, 0);
 		if (n > 0)
-			stats_add_bytes(PATH_SPLICED, n);
+			stats_count_bytes(PATH_SPLICED, STATS_WRITE, n);
 		return n;
 	}
 	iov_iter_truncate(&mid, len);
@@ -453,7 +453,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 		n = direct_rw(io, f->dio_fd, iov.iov_base, len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
-			stats_add_bytes(PATH_DIRECT, n);
+			stats_count_bytes(PATH_DIRECT, STATS_WRITE, n);
 		}
 		return n;
 	}
@@ -468,7 +468,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 		n = direct_rw(io, f->dio_fd, page_address(bounce), len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
-			stats_add_bytes(PATH_BOUNCED, n);
+			stats_count_bytes(PATH_BOUNCED, STATS_WRITE, n);
 		}
 	}
 	arena_free(bounce_arena, bounce, DIV_ROUND_UP(len, PAGE_SIZE));

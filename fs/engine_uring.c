@@ -219,7 +219,7 @@ static void uring_flush(void)
 		io_uring_cqe_seen(&ut.ring, cqe);
 	}
 	ut.queued = 0;
-	stats_batch(want);
+	stats_count_batch(want);
 	for (unsigned int k = 0; k < n; k++) {
 		struct engine_op *op = ops[k];
 

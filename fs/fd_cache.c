@@ -11,10 +11,10 @@
 
 #include "fd_cache.h"
 #include "pinfs.h"
+#include "stats.h"
 
 struct fd_cache {
 	unsigned int limit;			/* constant */
-	atomic_uint_fast64_t *evictions;	/* constant */
 
 	/*
 	 * Lock order (docs/design.md): after the inode table's lock, any
@@ -25,14 +25,13 @@ struct fd_cache {
 	unsigned long open;		/* evictable descriptors open */
 };
 
-struct fd_cache *fd_cache_create(unsigned int limit, atomic_uint_fast64_t *evictions)
+struct fd_cache *fd_cache_create(unsigned int limit)
 {
 	struct fd_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->limit = limit;
-	c->evictions = evictions;
 	pthread_mutex_init(&c->lock, NULL);
 	list_init(&c->lru);
 	return c;
@@ -56,7 +55,7 @@ static void evict_to(struct fd_cache *c, unsigned long limit)
 		close(e->fd);
 		e->fd = -1;
 		c->open--;
-		stats_add(c->evictions, 1);
+		stats_count_event(STATS_FD_EVICTION);
 	}
 }
 

@@ -34,9 +34,9 @@ struct fd_cache_entry {
 
 /*
  * A cache that keeps at most @limit evictable descriptors open, counting each
- * eviction in *@evictions. NULL without memory.
+ * eviction in the daemon's stats (stats.h). NULL without memory.
  */
-struct fd_cache *fd_cache_create(unsigned int limit, atomic_uint_fast64_t *evictions);
+struct fd_cache *fd_cache_create(unsigned int limit);
 
 /* Free the cache. Its entries' descriptors are their owners' to close (fd_cache_entry_close()). */
 void fd_cache_destroy(struct fd_cache *c);

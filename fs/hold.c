@@ -142,29 +142,13 @@ static void reap_expired(void)
 	}
 }
 
-static bool ranges_overlap(const struct hold_spec *s, uint64_t off, uint64_t len)
-{
-	uint64_t end = len ? off + len : UINT64_MAX;
-	uint64_t hold_end = s->len ? s->off + s->len : UINT64_MAX;
-
-	return off < hold_end && s->off < end;
-}
-
 static struct hold *find_match(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off,
 			       uint64_t len)
 {
-	for (struct hold *h = holds; h; h = h->next) {
-		const struct hold_spec *s = &h->spec;
-
-		if (s->at != at || h->caught >= s->count)
-			continue;
-		if (s->op != HOLD_OP_ANY && s->op != op)
-			continue;
-		if (s->ino && s->ino != ino)
-			continue;
-		if (ranges_overlap(s, off, len))
+	for (struct hold *h = holds; h; h = h->next)
+		if (h->spec.at == at && h->caught < h->spec.count &&
+		    hold_matches(&h->spec, op, ino, off, len))
 			return h;
-	}
 	return NULL;
 }
 
@@ -389,11 +373,4 @@ void hold_counts(unsigned int *nr_armed, unsigned int *nr_held)
 	for (struct hold *h = holds; h; h = h->next)
 		*nr_held += h->parked;
 	pthread_mutex_unlock(&lock);
-}
-
-const char *hold_op_name(enum hold_op op)
-{
-	static const char *const names[] = { "any", "read", "write" };
-
-	return op <= HOLD_OP_WRITE ? names[op] : "?";
 }

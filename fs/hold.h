@@ -10,27 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum hold_point {
-	HOLD_RECEIVE,	/* before a worker reads its next request from /dev/fuse */
-	HOLD_DATA,	/* after receiving, before the request's data is touched */
-	HOLD_REPLY,	/* after the backing I/O, before the reply is sent */
-};
-
-enum hold_op { HOLD_OP_ANY, HOLD_OP_READ, HOLD_OP_WRITE };
-
-struct hold_spec {
-	enum hold_point at;
-	enum hold_op op;
-	uint64_t ino;		/* 0: any */
-	uint64_t off, len;	/* len 0: to the end of the file */
-	unsigned int count;	/* requests to catch (>= 1) */
-	unsigned int timeout_ms;
-};
-
-struct held_request {
-	enum hold_op op;
-	uint64_t ino, off, len;
-};
+#include "ctl_proto.h"	/* the holds' terms: hold_point, hold_op, hold_spec, held_request */
 
 /* ---- the request path ---- */
 
@@ -73,7 +53,5 @@ void hold_release_owner(int owner);
 
 /* Holds armed and requests parked right now. */
 void hold_counts(unsigned int *armed, unsigned int *held);
-
-const char *hold_op_name(enum hold_op op);
 
 #endif

@@ -21,6 +21,7 @@
 #include "inode.h"
 #include "list.h"
 #include "mounts.h"
+#include "stats.h"
 
 #define MAX_HANDLE_BYTES 128
 
@@ -70,7 +71,6 @@ struct inode_table {
 	struct fd_cache *fds;
 	struct mount_registry *mounts;
 	struct nodeid_scheme ids;
-	struct pinfs_stats *stats;
 
 	/*
 	 * Lock order (docs/design.md): after any pinfs_dir.lock, before the
@@ -338,9 +338,8 @@ struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 	pthread_mutex_init(&t->lock, NULL);
 	list_init(&t->ghosts);
 	t->ghost_max = cfg->ghost_max;
-	t->stats = cfg->stats;
 	t->source_view_err = -EOPNOTSUPP;
-	t->fds = fd_cache_create(cfg->fd_cache, &cfg->stats->fd_evictions);
+	t->fds = fd_cache_create(cfg->fd_cache);
 	t->mounts = mounts_create(cfg->view_attr);
 	if (!t->fds || !t->mounts || hash_init(&t->by_id, 1024, id_hash_of) ||
 	    hash_init(&t->by_key, 1024, key_hash_of))
@@ -465,7 +464,7 @@ int inode_fd_get(struct inode_table *t, struct pinfs_inode *in)
 	fd = open_by_handle(t, r, r->mount->fd, O_PATH);
 	if (fd < 0)
 		return fd;
-	stats_add(&t->stats->handle_reopens, 1);
+	stats_count_event(STATS_HANDLE_REOPEN);
 	return fd_cache_install(t->fds, &r->opath, fd);
 }
 

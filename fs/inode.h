@@ -78,7 +78,6 @@ struct inode_table_config {
 	unsigned int ghost_max; /* forgotten records kept for export handles */
 	bool use_handles; /* try name_to_handle_at/open_by_handle_at */
 	const struct mount_attr *view_attr; /* the atime mode of views; NULL: no views */
-	struct pinfs_stats *stats;
 };
 
 /* Create the table with the root inode (node id FUSE_ROOT_ID). NULL on error (errno). */

@@ -37,6 +37,7 @@
 #include "mount_helper.h"
 #include "options.h"
 #include "pinfs.h"
+#include "stats.h"
 #include "unsafe.h"
 
 /* Forgotten records kept for export handles (about 200 bytes each). */
@@ -123,7 +124,6 @@ static int setup_backing(struct pinfs *fs)
 		.fd_cache = fs->opts->fd_cache ? fs->opts->fd_cache : default_fd_cache(),
 		.ghost_max = GHOST_MAX,
 		.view_attr = &view_attr,
-		.stats = &fs->stats,
 	};
 	const char *src = fs->opts->source_real;
 	int err;
@@ -261,8 +261,12 @@ static int run(struct pinfs_options *o, const char *argv0)
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
 	if (loop_leaked_pages() || ledger_check_leaks())
 		ret = 1;
-	if (o->foreground)
-		opstats_print(&fs.stats, stderr);
+	if (o->foreground) {
+		struct stats_snapshot s;
+
+		stats_snapshot(&s);
+		stats_print(&s, stderr);
+	}
 out_unmount:
 	fuse_session_unmount(fs.se);
 out_control:

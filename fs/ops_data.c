@@ -149,7 +149,7 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 		iov.iov_base = (char *)iov.iov_base + r;
 		iov.iov_len -= r;
 	}
-	stats_add_bytes(PATH_VMSPLICED, n);
+	stats_count_bytes(PATH_VMSPLICED, STATS_READ, n);
 	if (unsafe_active(UNSAFE_VMSPLICE_REUSE))
 		memset(data, 0xa5, n);	/* the buffer "reused" before the pipe drained */
 	ret = reply_from_pipe(req, p, n);
@@ -169,12 +169,11 @@ static void read_spliced(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
 	hold_check(HOLD_REPLY, HOLD_OP_READ, f->inode->ino, off, size);
 	if (n < 0) {
 		drain(p);
-		stats_count(&fs->stats, PINFS_OP_READ, (int)n);
+		stats_count_op(PINFS_OP_READ, (int)n);
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
-	stats_count(&fs->stats, PINFS_OP_READ, 0);
-	stats_add(&fs->stats.bytes_read, (uint64_t)n);
+	stats_count_op(PINFS_OP_READ, 0);
 	reply_from_pipe(req, p, n);
 }
 
@@ -207,13 +206,12 @@ static void read_finish(struct page_read *r, ssize_t n)
 	enum stats_engine kind = r->f->engine->kind;
 
 	hold_check(HOLD_REPLY, HOLD_OP_READ, r->f->inode->ino, r->off, r->size);
-	stats_count(&fs->stats, PINFS_OP_READ, n < 0 ? (int)n : 0);
+	stats_count_op(PINFS_OP_READ, n < 0 ? (int)n : 0);
 	if (n < 0) {
 		fuse_reply_err(r->req, (int)-n);
 	} else {
 		char *data = (char *)page_address(r->pages) + r->off % PAGE_SIZE;
 
-		stats_add(&fs->stats.bytes_read, (uint64_t)n);
 		if (fs->opts->vmsplice)
 			reply_vmspliced(r->req, pinfs_thread_self(), data, n);
 		else
@@ -221,7 +219,7 @@ static void read_finish(struct page_read *r, ssize_t n)
 	}
 	if (r->own)
 		arena_free(datapath_arena(), r->pages, r->npages);
-	stats_request(kind, false, stats_now_ns() - r->start);
+	stats_count_request(kind, STATS_READ, stats_now_ns() - r->start);
 }
 
 static void read_queued_done(struct engine_op *op, ssize_t n)
@@ -287,7 +285,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct thread_pipe *p;
 
 	if (!th) {
-		stats_count(&fs->stats, PINFS_OP_READ, -ENOMEM);
+		stats_count_op(PINFS_OP_READ, -ENOMEM);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -297,7 +295,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	p = (fs->opts->splice & SPLICE_READ) && !fs->opts->vmsplice ? thread_pipe(th) : NULL;
 	if (p && libfuse_splices(p, size)) {
 		read_spliced(req, fs, f, p, size, off);
-		stats_request(kind, false, stats_now_ns() - start);
+		stats_count_request(kind, STATS_READ, stats_now_ns() - start);
 	} else {
 		read_into_pages(req, fs, f, th, size, off, start);
 	}
@@ -317,7 +315,7 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 
 	/* libfuse hands a WRITE over as exactly one buffer. */
 	if (bufv->count != 1 || bufv->off) {
-		stats_count(&fs->stats, PINFS_OP_WRITE, -EIO);
+		stats_count_op(PINFS_OP_WRITE, -EIO);
 		fuse_reply_err(req, EIO);
 		return;
 	}
@@ -333,14 +331,14 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	} else {
 		iov_iter_ubuf(&from, ITER_SOURCE, b->mem, size);
 		if (PAGE_ALIGNED(b->mem))
-			stats_add(&fs->stats.write_payload_aligned, 1);
+			stats_count_event(STATS_PAYLOAD_ALIGNED);
 		else
-			stats_add(&fs->stats.write_payload_unaligned, 1);
+			stats_count_event(STATS_PAYLOAD_UNALIGNED);
 	}
 	n = f->engine->write_iter(f, &from, off);
 	if (b->flags & FUSE_BUF_IS_FD)
 		bufv->idx = n == (ssize_t)size ? 1 : 0; /* libfuse clears a pipe left unread */
-	stats_count(&fs->stats, PINFS_OP_WRITE, n < 0 ? (int)n : 0);
+	stats_count_op(PINFS_OP_WRITE, n < 0 ? (int)n : 0);
 	/*
 	 * Writeback (fi->writepage) carries no caller: the kernel killed suid then.
 	 * An early acknowledgement (unsafe mode) freed @req: nothing of it after.
@@ -348,7 +346,7 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	if (n >= 0 && !fi->writepage && !acked)
 		pinfs_kill_suid(fs, req, ino, f->fd);
 	hold_check(HOLD_REPLY, HOLD_OP_WRITE, f->inode->ino, off, size);
-	stats_request(f->engine->kind, true, stats_now_ns() - start);
+	stats_count_request(f->engine->kind, STATS_WRITE, stats_now_ns() - start);
 	if (acked) {
 		atomic_fetch_sub(&f->early_acked, 1);
 		return;
@@ -357,7 +355,6 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
-	stats_add(&fs->stats.bytes_written, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 

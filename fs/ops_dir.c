@@ -74,7 +74,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	fi->fh = (uintptr_t)d;
-	stats_count(&fs->stats, PINFS_OP_OPENDIR, 0);
+	stats_count_op(PINFS_OP_OPENDIR, 0);
 	if (fuse_reply_open(req, fi)) {
 		closedir(d->dp);
 		fd_budget_uncharge(fs->fds, d->uid, 1);
@@ -90,7 +90,7 @@ fail_put:
 fail:
 	free(d);
 reply:
-	stats_count(&fs->stats, PINFS_OP_OPENDIR, err);
+	stats_count_op(PINFS_OP_OPENDIR, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -174,14 +174,13 @@ static ssize_t fill_dir(fuse_req_t req, fuse_ino_t ino, struct pinfs_dir *d, cha
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_thread *th = pinfs_thread_self();
 	enum pinfs_stat_op op = plus ? PINFS_OP_READDIRPLUS : PINFS_OP_READDIR;
 	struct pinfs_dir *d = dir_of(fi);
 	ssize_t n;
 
 	if (!th) {
-		stats_count(&fs->stats, op, -ENOMEM);
+		stats_count_op(op, -ENOMEM);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -190,7 +189,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	pthread_mutex_lock(&d->lock);
 	n = fill_dir(req, ino, d, th->io_buf, size, off, plus);
 	pthread_mutex_unlock(&d->lock);
-	stats_count(&fs->stats, op, n < 0 ? (int)n : 0);
+	stats_count_op(op, n < 0 ? (int)n : 0);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
@@ -219,17 +218,16 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	inode_put(fs->itab, d->inode);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
-	stats_count(&fs->stats, PINFS_OP_RELEASEDIR, 0);
+	stats_count_op(PINFS_OP_RELEASEDIR, 0);
 	fuse_reply_err(req, 0);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	int fd = dirfd(dir_of(fi)->dp);
 	int err = (datasync ? fdatasync(fd) : fsync(fd)) ? -errno : 0;
 
-	stats_count(&fs->stats, PINFS_OP_FSYNCDIR, err);
+	stats_count_op(PINFS_OP_FSYNCDIR, err);
 	fuse_reply_err(req, -err);
 }
 

@@ -164,7 +164,7 @@ int pinfs_kill_suid(struct pinfs *fs, fuse_req_t req, fuse_ino_t ino, int fd)
 static void reply_entry_or_err(fuse_req_t req, enum pinfs_stat_op op, int err,
 			       const struct fuse_entry_param *e)
 {
-	stats_count(&pinfs_from_req(req)->stats, op, err);
+	stats_count_op(op, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -173,7 +173,7 @@ static void reply_entry_or_err(fuse_req_t req, enum pinfs_stat_op op, int err,
 
 static void reply_status(fuse_req_t req, enum pinfs_stat_op op, int err)
 {
-	stats_count(&pinfs_from_req(req)->stats, op, err);
+	stats_count_op(op, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -186,7 +186,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (err == -ENOENT && fs->opts->negative_timeout > 0) {
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->opts->negative_timeout;
-		stats_count(&fs->stats, PINFS_OP_LOOKUP, err);
+		stats_count_op(PINFS_OP_LOOKUP, err);
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -198,7 +198,7 @@ static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 	struct pinfs *fs = pinfs_from_req(req);
 
 	inode_forget(fs->itab, ino, nlookup);
-	stats_count(&fs->stats, PINFS_OP_FORGET, 0);
+	stats_count_op(PINFS_OP_FORGET, 0);
 	fuse_reply_none(req);
 }
 
@@ -208,7 +208,7 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 	for (size_t i = 0; i < count; i++)
 		inode_forget(fs->itab, forgets[i].ino, forgets[i].nlookup);
-	stats_count(&fs->stats, PINFS_OP_FORGET, 0);
+	stats_count_op(PINFS_OP_FORGET, 0);
 	fuse_reply_none(req);
 }
 
@@ -233,7 +233,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 	int err = getattr_of(fs, ino, fi, &st);
 
-	stats_count(&fs->stats, PINFS_OP_GETATTR, err);
+	stats_count_op(PINFS_OP_GETATTR, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -353,7 +353,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 			iref_put(fs, &r);
 		}
 	}
-	stats_count(&fs->stats, PINFS_OP_SETATTR, err);
+	stats_count_op(PINFS_OP_SETATTR, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -383,7 +383,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		}
 		inode_put(fs->itab, in);
 	}
-	stats_count(&fs->stats, PINFS_OP_READLINK, err);
+	stats_count_op(PINFS_OP_READLINK, err);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
@@ -552,7 +552,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 			err = -errno;
 		iref_put(fs, &r);
 	}
-	stats_count(&fs->stats, PINFS_OP_STATFS, err);
+	stats_count_op(PINFS_OP_STATFS, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else

@@ -175,12 +175,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (err)
 		goto reply;
 	set_open_reply(fs, fi, f);
-	stats_count(&fs->stats, PINFS_OP_OPEN, 0);
+	stats_count_op(PINFS_OP_OPEN, 0);
 	if (fuse_reply_open(req, fi))
 		file_release(fs, f); /* interrupted: the kernel never saw it */
 	return;
 reply:
-	stats_count(&fs->stats, PINFS_OP_OPEN, err);
+	stats_count_op(PINFS_OP_OPEN, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -244,7 +244,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		goto reply;
 	}
 	set_open_reply(fs, fi, f);
-	stats_count(&fs->stats, PINFS_OP_CREATE, 0);
+	stats_count_op(PINFS_OP_CREATE, 0);
 	if (fuse_reply_create(req, &e, fi)) {
 		file_release(fs, f);
 		inode_forget(fs->itab, e.ino, 1);
@@ -253,7 +253,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 uncharge:
 	file_uncharge(fs, req);
 reply:
-	stats_count(&fs->stats, PINFS_OP_CREATE, err);
+	stats_count_op(PINFS_OP_CREATE, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -290,7 +290,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (fs->remote_locks)
 		locks_flush(fs, f, fi->lock_owner);
 	err = flush_backing(f);
-	stats_count(&fs->stats, PINFS_OP_FLUSH, err);
+	stats_count_op(PINFS_OP_FLUSH, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -299,17 +299,16 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct pinfs *fs = pinfs_from_req(req);
 
 	file_release(fs, file_of(fi));
-	stats_count(&fs->stats, PINFS_OP_RELEASE, 0);
+	stats_count_op(PINFS_OP_RELEASE, 0);
 	fuse_reply_err(req, 0);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	int fd = file_of(fi)->fd;
 	int err = (datasync ? fdatasync(fd) : fsync(fd)) ? -errno : 0;
 
-	stats_count(&fs->stats, PINFS_OP_FSYNC, err);
+	stats_count_op(PINFS_OP_FSYNC, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -323,18 +322,17 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	/* Allocation, punch-hole and zero-range all count as modification. */
 	if (!err)
 		pinfs_kill_suid(fs, req, ino, fd);
-	stats_count(&fs->stats, PINFS_OP_FALLOCATE, err);
+	stats_count_op(PINFS_OP_FALLOCATE, err);
 	fuse_reply_err(req, -err);
 }
 
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	off_t res = lseek(file_of(fi)->fd, off, whence);
 	int err = res < 0 ? -errno : 0;
 
-	stats_count(&fs->stats, PINFS_OP_LSEEK, err);
+	stats_count_op(PINFS_OP_LSEEK, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -354,12 +352,11 @@ static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 
 	if (n > 0)
 		pinfs_kill_suid(fs, req, ino_out, out_fd);
-	stats_count(&fs->stats, PINFS_OP_COPY_FILE_RANGE, err);
+	stats_count_op(PINFS_OP_COPY_FILE_RANGE, err);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
 	}
-	stats_add(&fs->stats.bytes_written, (uint64_t)n);
 	fuse_reply_write(req, (size_t)n);
 }
 

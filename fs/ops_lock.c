@@ -281,7 +281,7 @@ static void *waiter_main(void *arg)
 	} else {
 		file_put(fs, w->file);
 	}
-	stats_count(&fs->stats, w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
+	stats_count_op(w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
 	fuse_reply_err(w->req, -err);
 	inode_put(fs->itab, w->inode);
 	free(w);
@@ -320,7 +320,6 @@ static struct flock ofd_lock(const struct flock *lock)
 
 static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
-	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_file *f = file_of(fi);
 	struct pinfs_inode *in = f->inode;
 	struct flock fl = ofd_lock(lock);
@@ -351,7 +350,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 		}
 	}
 	pthread_mutex_unlock(&in->lock);
-	stats_count(&fs->stats, PINFS_OP_GETLK, err);
+	stats_count_op(PINFS_OP_GETLK, err);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -427,7 +426,7 @@ unref:
 		owner_drop(fs, in, o);
 	pthread_mutex_unlock(&in->lock);
 reply:
-	stats_count(&fs->stats, PINFS_OP_SETLK, err);
+	stats_count_op(PINFS_OP_SETLK, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -466,7 +465,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	free(w);
 	err = -ENOLCK;
 reply:
-	stats_count(&fs->stats, PINFS_OP_FLOCK, err);
+	stats_count_op(PINFS_OP_FLOCK, err);
 	fuse_reply_err(req, -err);
 }
 

@@ -61,7 +61,7 @@ static void read_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t 
 	if (n)
 		goto reply;
 	if (caps && atomic_load_explicit(&r.inode->caps_absent, memory_order_relaxed)) {
-		stats_add(&fs->stats.caps_cache_hits, 1);
+		stats_count_event(STATS_CAPS_CACHE_HIT);
 		n = -ENODATA;
 	} else {
 		proc_fd_path(path, sizeof(path), r.fd);
@@ -74,7 +74,7 @@ static void read_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t 
 	}
 	iref_put(fs, &r);
 reply:
-	stats_count(&fs->stats, op, n < 0 ? (int)n : 0);
+	stats_count_op(op, n < 0 ? (int)n : 0);
 	reply_value(req, size, n, buf);
 }
 
@@ -126,7 +126,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 			acl_kill_sgid(fs, req, ino, r.fd);
 		iref_put(fs, &r);
 	}
-	stats_count(&fs->stats, PINFS_OP_SETXATTR, err);
+	stats_count_op(PINFS_OP_SETXATTR, err);
 	fuse_reply_err(req, -err);
 }
 
@@ -143,7 +143,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 			err = -errno;
 		iref_put(fs, &r);
 	}
-	stats_count(&fs->stats, PINFS_OP_REMOVEXATTR, err);
+	stats_count_op(PINFS_OP_REMOVEXATTR, err);
 	fuse_reply_err(req, -err);
 }
 

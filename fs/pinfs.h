@@ -19,7 +19,7 @@
 #include <fuse_lowlevel.h>
 
 #include "options.h"
-#include "opstats.h"
+#include "stats.h"
 
 #ifndef DIV_ROUND_UP
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
@@ -43,7 +43,6 @@ struct pinfs {
 	struct inode_table *itab;
 	struct fd_budget *fds; /* descriptors users keep the daemon holding */
 	const struct pinfs_engine *engine;
-	struct pinfs_stats stats;
 
 	bool is_root; /* euid 0: handles, creds switching, O_NOATIME */
 	bool posix_acl; /* backing supports POSIX ACLs; FUSE_CAP_POSIX_ACL wanted */

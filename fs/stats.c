@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Daemon statistics. Latencies go into a log-linear histogram: 16 linear
- * sub-buckets per power of two of microseconds, so any percentile is reported
- * within about 6% of the true value.
+ * The daemon's statistics; see stats.h. Latencies go into a log-linear
+ * histogram: 16 linear sub-buckets per power of two of microseconds, so any
+ * percentile is reported within about 6% of the true value.
  */
 #include <stdatomic.h>
 #include <time.h>
@@ -14,13 +14,34 @@
 #define GROUPS 40
 #define BUCKETS (GROUPS * SUB_BUCKETS)
 
-struct engine_stats {
-	atomic_uint_fast64_t requests[2];	/* [write] */
-	atomic_uint_fast64_t latency[BUCKETS];
+typedef atomic_uint_fast64_t counter_t;
+
+struct engine_counters {
+	counter_t requests[STATS_DIRS];
+	counter_t latency[BUCKETS];
 };
 
-static atomic_uint_fast64_t path_bytes[PATH_NR];
-static struct engine_stats engines[ENGINE_NR];
+static counter_t op_calls[PINFS_OP_NR], op_errors[PINFS_OP_NR];
+static counter_t path_bytes[STATS_DIRS][PATH_NR];
+static struct engine_counters engines[ENGINE_NR];
+static counter_t batch_submissions, batch_reads;
+static counter_t events[STATS_EVENT_NR];
+
+static const char *const op_names[PINFS_OP_NR] = {
+#define PINFS_STAT_NAME(id, name) [PINFS_OP_##id] = name,
+	PINFS_STAT_OPS(PINFS_STAT_NAME)
+#undef PINFS_STAT_NAME
+};
+
+static void add(counter_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static uint64_t load(const counter_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 uint64_t stats_now_ns(void)
 {
@@ -30,14 +51,16 @@ uint64_t stats_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
-void stats_add_bytes(enum stats_path path, uint64_t bytes)
+void stats_count_op(enum pinfs_stat_op op, int err)
 {
-	atomic_fetch_add_explicit(&path_bytes[path], bytes, memory_order_relaxed);
+	add(&op_calls[op], 1);
+	if (err)
+		add(&op_errors[op], 1);
 }
 
-uint64_t stats_bytes(enum stats_path path)
+void stats_count_bytes(enum stats_path path, enum stats_dir dir, uint64_t bytes)
 {
-	return atomic_load_explicit(&path_bytes[path], memory_order_relaxed);
+	add(&path_bytes[dir][path], bytes);
 }
 
 /* Bucket of a latency in microseconds: exact below SUB_BUCKETS, log-linear above. */
@@ -64,42 +87,30 @@ static uint64_t bucket_upper(unsigned int b)
 	return (uint64_t)(SUB_BUCKETS + sub + 1) << (group - 1);
 }
 
-void stats_request(enum stats_engine engine, bool write, uint64_t ns)
+void stats_count_request(enum stats_engine engine, enum stats_dir dir, uint64_t ns)
 {
-	struct engine_stats *e = &engines[engine];
+	struct engine_counters *e = &engines[engine];
 
-	atomic_fetch_add_explicit(&e->requests[write], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->latency[bucket_of(ns / 1000)], 1, memory_order_relaxed);
+	add(&e->requests[dir], 1);
+	add(&e->latency[bucket_of(ns / 1000)], 1);
 }
 
-static atomic_uint_fast64_t batch_submissions, batch_reads;
-
-void stats_batch(unsigned int reads)
+void stats_count_batch(unsigned int reads)
 {
-	atomic_fetch_add_explicit(&batch_submissions, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&batch_reads, reads, memory_order_relaxed);
+	add(&batch_submissions, 1);
+	add(&batch_reads, reads);
 }
 
-void stats_batches(uint64_t *submissions, uint64_t *reads)
+void stats_count_event(enum stats_event event)
 {
-	*submissions = atomic_load_explicit(&batch_submissions, memory_order_relaxed);
-	*reads = atomic_load_explicit(&batch_reads, memory_order_relaxed);
+	add(&events[event], 1);
 }
 
-uint64_t stats_requests(enum stats_engine engine, bool write)
+/* Latency percentile (0 < @pct <= 100) of the histogram @counts of @total requests. */
+static uint64_t percentile_us(const uint64_t *counts, uint64_t total, double pct)
 {
-	return atomic_load_explicit(&engines[engine].requests[write], memory_order_relaxed);
-}
+	uint64_t seen = 0, rank;
 
-uint64_t stats_latency_us(enum stats_engine engine, double pct)
-{
-	struct engine_stats *e = &engines[engine];
-	uint64_t counts[BUCKETS], total = 0, seen = 0, rank;
-
-	for (unsigned int b = 0; b < BUCKETS; b++) {
-		counts[b] = atomic_load_explicit(&e->latency[b], memory_order_relaxed);
-		total += counts[b];
-	}
 	if (!total)
 		return 0;
 	rank = (uint64_t)(pct / 100.0 * (double)total + 0.5);
@@ -113,17 +124,68 @@ uint64_t stats_latency_us(enum stats_engine engine, double pct)
 	return bucket_upper(BUCKETS - 1);
 }
 
-const char *stats_path_name(enum stats_path path)
+void stats_snapshot(struct stats_snapshot *s)
 {
-	static const char *const names[PATH_NR] = { "direct", "bounced", "buffered", "spliced",
-						    "vmspliced" };
+	for (int op = 0; op < PINFS_OP_NR; op++) {
+		s->calls[op] = load(&op_calls[op]);
+		s->errors[op] = load(&op_errors[op]);
+	}
+	for (int dir = 0; dir < STATS_DIRS; dir++)
+		for (int path = 0; path < PATH_NR; path++)
+			s->bytes[dir][path] = load(&path_bytes[dir][path]);
+	for (int k = 0; k < ENGINE_NR; k++) {
+		uint64_t counts[BUCKETS], total = 0;
 
-	return names[path];
+		for (int dir = 0; dir < STATS_DIRS; dir++)
+			s->engines[k].requests[dir] = load(&engines[k].requests[dir]);
+		for (unsigned int b = 0; b < BUCKETS; b++) {
+			counts[b] = load(&engines[k].latency[b]);
+			total += counts[b];
+		}
+		s->engines[k].p50_us = percentile_us(counts, total, 50);
+		s->engines[k].p90_us = percentile_us(counts, total, 90);
+		s->engines[k].p99_us = percentile_us(counts, total, 99);
+		s->engines[k].max_us = percentile_us(counts, total, 100);
+	}
+	s->batch_submissions = load(&batch_submissions);
+	s->batch_reads = load(&batch_reads);
+	for (int ev = 0; ev < STATS_EVENT_NR; ev++)
+		s->events[ev] = load(&events[ev]);
 }
 
-const char *stats_engine_name(enum stats_engine engine)
+uint64_t stats_path_bytes(const struct stats_snapshot *s, enum stats_path path)
 {
-	static const char *const names[ENGINE_NR] = { "sync", "uring" };
+	return s->bytes[STATS_READ][path] + s->bytes[STATS_WRITE][path];
+}
 
-	return names[engine];
+/* The bytes moved in direction @dir, by the backing paths (vmspliced replies count there). */
+static unsigned long long dir_bytes(const struct stats_snapshot *s, enum stats_dir dir)
+{
+	unsigned long long n = 0;
+
+	for (int path = 0; path < PATH_NR; path++)
+		if (path != PATH_VMSPLICED)
+			n += s->bytes[dir][path];
+	return n;
+}
+
+void stats_print(const struct stats_snapshot *s, FILE *out)
+{
+	const uint64_t *ev = s->events;
+
+	fprintf(out, "pinfs: %-16s %12s %10s\n", "operation", "calls", "errors");
+	for (int op = 0; op < PINFS_OP_NR; op++)
+		if (s->calls[op])
+			fprintf(out, "pinfs: %-16s %12llu %10llu\n", op_names[op],
+				(unsigned long long)s->calls[op],
+				(unsigned long long)s->errors[op]);
+	fprintf(out, "pinfs: bytes read %llu, written %llu\n", dir_bytes(s, STATS_READ),
+		dir_bytes(s, STATS_WRITE));
+	fprintf(out, "pinfs: write payloads page-aligned %llu, unaligned %llu\n",
+		(unsigned long long)ev[STATS_PAYLOAD_ALIGNED],
+		(unsigned long long)ev[STATS_PAYLOAD_UNALIGNED]);
+	fprintf(out, "pinfs: capability cache hits %llu, handle reopens %llu, fd evictions %llu\n",
+		(unsigned long long)ev[STATS_CAPS_CACHE_HIT],
+		(unsigned long long)ev[STATS_HANDLE_REOPEN],
+		(unsigned long long)ev[STATS_FD_EVICTION]);
 }

@@ -39,16 +39,9 @@ static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ledger_report last;
 static bool have_last;
 
-static const char *const violation_names[LV_NR_KINDS] = {
-	[LV_UNPIN_UNPINNED] = "unpin of a pin the page does not hold",
-	[LV_PUT_UNREFERENCED] = "put_page of a page with no reference taken",
-	[LV_PUT_PINNED] = "put_page of a pinned page (release does not match acquisition)",
-	[LV_LEAK] = "reference or pin leaked",
-	[LV_REUSE_PINNED] = "pinned page handed out again",
-	[LV_FREE_PINNED] = "pinned page freed to its arena",
-	[LV_WRITE_SOURCE_PINNED] = "write to a page pinned as an I/O source",
-	[LV_FORK_UNPROTECTED] = "fork with referenced or pinned pages outside DONTFORK memory",
-};
+#define VIOLATION_NAME(id, key, description) [LV_##id] = description,
+static const char *const violation_names[LV_NR_KINDS] = { LEDGER_VIOLATIONS(VIOLATION_NAME) };
+#undef VIOLATION_NAME
 
 const char *ledger_violation_name(enum ledger_violation kind)
 {

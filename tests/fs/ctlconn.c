@@ -14,48 +14,30 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+
+#include "fs/ctl_conn.h"
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	char line[1024], answer[65536];
-	int fd;
+	char line[CTL_MAX_REQUEST], *answer;
+	struct ctl_conn *c;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
+	if (argc != 2) {
 		fprintf(stderr, "usage: ctlconn SOCKET\n");
 		return 2;
 	}
-	strcpy(addr.sun_path, argv[1]);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+	c = ctl_open(argv[1]);
+	if (!c) {
 		fprintf(stderr, "ctlconn: cannot connect to %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
 	while (fgets(line, sizeof(line), stdin)) {
-		size_t len = strlen(line), have = 0;
-
-		if (len && line[len - 1] != '\n' && len + 1 < sizeof(line)) {
-			line[len++] = '\n';
-			line[len] = '\0';
-		}
-		if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len)
+		line[strcspn(line, "\n")] = '\0';
+		if (ctl_send_line(c, line) || ctl_recv_line(c, CTL_MAX_REPLY, -1, &answer))
 			break;
-		while (have < sizeof(answer) - 1 && !memchr(answer, '\n', have)) {
-			ssize_t n = read(fd, answer + have, sizeof(answer) - 1 - have);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				goto out;
-			have += n;
-		}
-		fwrite(answer, 1, have, stdout);
+		puts(answer);
 		fflush(stdout);
 	}
-out:
-	close(fd);
+	ctl_close(c);
 	return 0;
 }

@@ -301,7 +301,6 @@ int main(void)
 	struct inode_table_config cfg = {
 		.fd_cache = 16,
 		.ghost_max = 16,
-		.stats = &fs.stats,
 	};
 	fuse_ino_t a, b;
 

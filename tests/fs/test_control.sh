@@ -5,7 +5,8 @@
 # release (the daemon read it before the hold: a change to the backing file
 # while it is parked must not show), the receive gate (at=receive) with a READ
 # and a WRITE queued behind it, a hold whose timeout expires, a hold released
-# because the connection that armed it closed, release all, and wait's timeout.
+# because the connection that armed it closed, release all, wait's timeout, and
+# the exit summary's bytes against the socket's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pin.sh"
 
@@ -152,8 +153,32 @@ a=$(ctl release all) || fail "release all: $a"
 pass "release all, wait timeout_ms"
 ctl_close c
 
+# ---- bytes are counted once: the exit summary's are the socket's (docs/usage.md) ----
+# copy_file_range copies inside the backing file system: no data path moves it, neither counts it
+if command -v xfs_io >/dev/null; then
+	xfs_io -f -c "copy_range -l 65536 $mnt/f1" "$mnt/f1.copy" || fail "copy_range"
+	cmp -s "$src/f1" "$src/f1.copy" || fail "copy_range copied something else"
+fi
+path_bytes() {	# path_bytes STATS: the bytes of the backing data paths
+	echo $(($(jnum "$1" direct) + $(jnum "$1" bounced) + $(jnum "$1" buffered) +
+		$(jnum "$1" spliced)))
+}
 ledger_check "control" sync "$NTHREADS"
+counted=$(path_bytes "$LEDGER_STATS")
+for _ in $(seq 20); do	# a late readahead READ would still count
+	sleep 0.1
+	now=$(path_bytes "$(ctl stats)")
+	[ "$now" = "$counted" ] && break
+	counted=$now
+done
 daemon_exit_clean "control" "$mnt"
+summary=$(sed -n 's/^pinfs: bytes read \([0-9]*\), written \([0-9]*\)$/\1 \2/p' "$DAEMON_LOG")
+[ -n "$summary" ] || { cat "$DAEMON_LOG"; fail "no bytes line in the exit summary"; }
+read -r bytes_read bytes_written <<<"$summary"
+[ $((bytes_read + bytes_written)) = "$counted" ] ||
+	fail "the exit summary's bytes (read $bytes_read, written $bytes_written) are not the" \
+		"socket's ($counted)"
+pass "the exit summary's bytes are the socket's: read $bytes_read + written $bytes_written"
 [ -e "$CTL_SOCK" ] && fail "the control socket was not removed at unmount"
 
 # ---- the socket's path: a live socket is not taken, a stale one is ----

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "classify.h"
-#include "control.h"
+#include "fs/ctl_conn.h"
 #include "fileio.h"
 #include "forkstress.h"
 #include "pattern.h"
@@ -396,11 +396,13 @@ static void *probe_reader(void *arg)
 }
 
 void classify_fuse_pins(struct kernel_class *kc, const struct target *tg, const char *workdir,
-			struct ctl *ctl)
+			struct ctl_conn *ctl)
 {
 	enum { PAGES = 16 };
 	long psz = sysconf(_SC_PAGESIZE);
 	struct probe_read pr = {.len = PAGES * (size_t)psz};
+	struct hold_spec spec = {
+		.at = HOLD_REPLY, .op = HOLD_OP_READ, .count = 1, .timeout_ms = 10000};
 	struct pin_balance pb;
 	char path[4200];
 	struct stat st;
@@ -418,14 +420,15 @@ void classify_fuse_pins(struct kernel_class *kc, const struct target *tg, const 
 	if (pr.fd < 0 || !pr.buf)
 		goto out;
 	pins_begin(&pb, 20);
-	id = ctl_hold(ctl, "reply", "read", (uint64_t)st.st_ino, 0, 0, 1, 10000);
+	spec.ino = (uint64_t)st.st_ino;
+	id = ctl_hold(ctl, &spec);
 	if (id <= 0)
 		goto out;
 	if (pthread_create(&th, NULL, probe_reader, &pr)) {
 		ctl_release(ctl, id);
 		goto out;
 	}
-	if (ctl_wait(ctl, id, 5000) > 0)
+	if (ctl_wait(ctl, id, 5000) >= 0)
 		pins_in_flight(&during, NULL);
 	ctl_release(ctl, id);
 	pthread_join(th, NULL);

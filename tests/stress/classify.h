@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct ctl;
+struct ctl_conn;
 
 enum tri {
 	TRI_UNKNOWN,
@@ -93,7 +93,7 @@ int classify_target(struct target *tg, const char *dir, const char *workdir);
  * rise; otherwise infer from the version (≥ 6.9).
  */
 void classify_fuse_pins(struct kernel_class *kc, const struct target *tg, const char *workdir,
-			struct ctl *ctl);
+			struct ctl_conn *ctl);
 
 /* Print the classification as a header (several lines, each prefixed by @prefix). */
 void classify_print(const struct kernel_class *kc, const struct target *tg, const char *dir);

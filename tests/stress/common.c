@@ -116,13 +116,26 @@ bool sc_kid_verdict(struct sc_ctx *sc, struct kid *k, const char *what)
 int sc_hold(struct sc_ctx *sc, const char *at, const char *op, uint64_t ino, uint64_t off,
 	    uint64_t len)
 {
-	int id;
+	int point = hold_point_by_name(at), opk = hold_op_by_name(op), id;
+	struct hold_spec spec = {
+		.ino = ino,
+		.off = off,
+		.len = len,
+		.count = 1,
+		.timeout_ms = HOLD_TIMEOUT_MS,
+	};
 
 	if (!sc->ctl) {
 		sc_skip(sc, "needs pinfs --control hold hooks");
 		return -1;
 	}
-	id = ctl_hold(sc->ctl, at, op, ino, off, len, 1, HOLD_TIMEOUT_MS);
+	if (point < 0 || opk < 0) {
+		sc_fail(sc, "no hold at=%s op=%s in docs/control.md", at, op);
+		return -1;
+	}
+	spec.at = point;
+	spec.op = opk;
+	id = ctl_hold(sc->ctl, &spec);
 	if (id <= 0) {
 		sc_fail(sc, "pinfs hold at=%s op=%s refused: %s", at, op, strerror(-id));
 		return -1;
@@ -134,7 +147,7 @@ bool sc_hold_wait(struct sc_ctx *sc, int id)
 {
 	int ret = ctl_wait(sc->ctl, id, HOLD_WAIT_MS);
 
-	if (ret > 0)
+	if (ret >= 0)
 		return true;
 	sc_fail(sc, "pinfs hold %d parked nothing within %d ms: %s", id, HOLD_WAIT_MS,
 		strerror(-ret));

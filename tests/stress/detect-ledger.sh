@@ -2,15 +2,16 @@
 # Detector test for the pinfs ledger check (docs/control.md `stats`; spec §2.6 P-5, M-2): with a
 # control socket that reports outstanding pins, violations and warnings, forkstress must FAIL the
 # scenario during which they appeared (naming the ledger) and FAIL the final ledger row; with a
-# clean ledger both PASS. A fake control socket stands in for pinfs, so this runs without the
-# daemon; against a real pinfs built with unsafe modes the same check is exercised by
-# stress-unsafe-no_dontfork.
+# clean ledger both PASS. A fake control socket (fake_control.c) stands in for pinfs, so this
+# runs without the daemon; against a real pinfs built with unsafe modes the same check is
+# exercised by stress-unsafe-no_dontfork.
 source "$(dirname "$0")/lib.sh"
 need_root
+FAKE_CONTROL=${FAKE_CONTROL:?FAKE_CONTROL must name the fake-control binary}
 mount_tmpfs "$WORK/mnt"
 
 start_fake() {	# start_fake MODE SOCKET
-	python3 "$STRESS_SRC/fake-control.py" "$2" "$1" &
+	"$FAKE_CONTROL" "$2" "$1" &
 	local pid=$!
 	on_exit "kill $pid"
 	for _ in $(seq 50); do

@@ -95,7 +95,7 @@ struct sc_ctx {
 	unsigned long max_iter; /* --iterations per loop, 0 = unbounded */
 	unsigned long loop_iter; /* rounds of the current loop (sc_more) */
 	unsigned int rnd; /* per-process random state (seeded from --seed) */
-	struct ctl *ctl; /* this scenario's control connection, or NULL */
+	struct ctl_conn *ctl; /* this scenario's control connection, or NULL */
 	bool mute_notes; /* shared bodies run as subcases (#15, #20): no notes */
 };
 

@@ -142,8 +142,8 @@ static int hf_read(const char *path, char *buf, size_t size, off_t off, struct f
 	ssize_t n;
 
 	(void)path;
-	hold_point(AT_RECEIVE, OP_READ, ino, (uint64_t)off, size);
-	hold_point(AT_DATA, OP_READ, ino, (uint64_t)off, size);
+	holdfs_check(HOLD_RECEIVE, HOLD_OP_READ, ino, (uint64_t)off, size);
+	holdfs_check(HOLD_DATA, HOLD_OP_READ, ino, (uint64_t)off, size);
 	n = pread((int)fi->fh, buf, size, off);
 	if (n < 0)
 		return -errno;
@@ -156,8 +156,8 @@ static int hf_read(const char *path, char *buf, size_t size, off_t off, struct f
 		last_len = (size_t)n;
 		pthread_mutex_unlock(&reply_lock);
 	}
-	hold_point(AT_REPLY, OP_READ, ino, (uint64_t)off, size);
-	stats_add(true, fi->direct_io, corrupt == CORRUPT_REUSE_REPLY, (uint64_t)n);
+	holdfs_check(HOLD_REPLY, HOLD_OP_READ, ino, (uint64_t)off, size);
+	holdfs_count(true, fi->direct_io, corrupt == CORRUPT_REUSE_REPLY, (uint64_t)n);
 	return (int)n;
 }
 
@@ -195,8 +195,8 @@ static int hf_write(const char *path, const char *buf, size_t size, off_t off,
 	ssize_t n;
 
 	(void)path;
-	hold_point(AT_RECEIVE, OP_WRITE, ino, (uint64_t)off, size);
-	hold_point(AT_DATA, OP_WRITE, ino, (uint64_t)off, size);
+	holdfs_check(HOLD_RECEIVE, HOLD_OP_WRITE, ino, (uint64_t)off, size);
+	holdfs_check(HOLD_DATA, HOLD_OP_WRITE, ino, (uint64_t)off, size);
 	if (corrupt == CORRUPT_EARLY_ACK && overwrite((int)fi->fh, off, size)) {
 		struct late_write *lw = malloc(sizeof(*lw) + size);
 		pthread_t th;
@@ -219,15 +219,15 @@ static int hf_write(const char *path, const char *buf, size_t size, off_t off,
 		if (n < 0)
 			return -errno;
 	}
-	hold_point(AT_REPLY, OP_WRITE, ino, (uint64_t)off, size);
-	stats_add(false, fi->direct_io, false, (uint64_t)n);
+	holdfs_check(HOLD_REPLY, HOLD_OP_WRITE, ino, (uint64_t)off, size);
+	holdfs_count(false, fi->direct_io, false, (uint64_t)n);
 	return (int)n;
 }
 
 static int hf_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	hold_point(AT_RECEIVE, OP_OTHER, ino_of((int)fi->fh), 0, 0);
+	holdfs_check(HOLD_RECEIVE, HOLD_OP_ANY, ino_of((int)fi->fh), 0, 0); /* neither op: any */
 	return 0;
 }
 
@@ -302,15 +302,13 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	if (control && (ret = ctl_serve(control))) {
-		fprintf(stderr, "holdfs: control socket %s: %s\n", control, strerror(-ret));
+	if (control && holdfs_ctl_start(control))
 		return 1;
-	}
 	fuse_opt_add_arg(&args, argv[0]);
 	fuse_opt_add_arg(&args, "-osubtype=holdfs,fsname=holdfs");
 	f = fuse_new(&args, &ops, sizeof(ops), NULL);
 	if (!f || fuse_mount(f, argv[2])) {
-		ctl_stop();
+		holdfs_ctl_stop();
 		return 1;
 	}
 	fuse_set_signal_handlers(fuse_get_session(f));
@@ -318,7 +316,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_set_max_threads(lc, 64);
 	ret = fuse_loop_mt(f, lc);
 	fuse_loop_cfg_destroy(lc);
-	ctl_stop();
+	holdfs_ctl_stop();
 	fuse_remove_signal_handlers(fuse_get_session(f));
 	fuse_unmount(f);
 	fuse_destroy(f);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * holdfs's control socket: the subset of pinfs's protocol (docs/control.md) that forkstress
- * uses — ping, stats, hold/wait/release, forker — so the suite's deterministic mode and its
- * daemon-side scenarios can be exercised without pinfs. holdfs is a test fixture, not pinfs:
- * it has no pin ledger (stats report zeros) and its `receive` point parks a request inside the
- * handler (after /dev/fuse delivered it), not before it is read.
+ * holdfs's side of the control socket (docs/control.md): its holds and what it counts, served by
+ * pinfs's control socket server (fs/ctl_server.h), so that forkstress's deterministic mode and
+ * its daemon-side scenarios can be exercised without pinfs. holdfs is a test fixture, not pinfs:
+ * it has no pin ledger (stats report zeros), and its `receive` point parks every request inside
+ * its handler (after /dev/fuse delivered it), not before it is read; `wait` on any hold answers
+ * once the hold has caught a request, and `release` of an unknown hold releases nothing.
  */
 #ifndef HOLDFS_CTL_H
 #define HOLDFS_CTL_H
@@ -12,27 +13,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum hold_at {
-	AT_RECEIVE,
-	AT_DATA,
-	AT_REPLY,
-};
-
-enum hold_op {
-	OP_ANY,
-	OP_READ,
-	OP_WRITE,
-	OP_OTHER,
-};
+#include "fs/ctl_proto.h"
 
 /* Park the calling request if an armed hold matches it (returns when released or timed out). */
-void hold_point(enum hold_at at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len);
+void holdfs_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len);
 
-/* Byte counters reported by `stats`. */
-void stats_add(bool read, bool direct, bool spliced, uint64_t bytes);
+/* Byte and request counters reported by `stats`. */
+void holdfs_count(bool read, bool direct, bool spliced, uint64_t bytes);
 
-/* Start serving @path in a background thread; returns 0 or -errno. */
-int ctl_serve(const char *path);
-void ctl_stop(void);
+/* Serve the control socket at @path; returns 0 or -errno (after a line on stderr). */
+int holdfs_ctl_start(const char *path);
+/* Stop serving: every hold released, the socket removed. */
+void holdfs_ctl_stop(void);
 
 #endif

@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 	const char *list = "all", *json = NULL, *mode = "both";
 	int nids, nrows = 0, c, ret = 0;
 	struct ledger_check lc = {0};
-	struct ctl *ctl = NULL;
+	struct ctl_conn *ctl = NULL;
 	struct timespec ts;
 	double t0;
 

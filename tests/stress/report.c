@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Progress lines, the final table and the --json file; see report.h. */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include <json-c/json.h>
+
 #include "pattern.h"
 #include "report.h"
 
@@ -84,108 +86,152 @@ void print_table(FILE *f, const struct row *rows, int nrows, const struct ledger
 		n[V_SKIP]);
 }
 
-static void json_fact(struct jw *w, const char *key, const struct fact *fa)
+/* ---- the --json file (json-c) ---- */
+
+/* Add @v to the object @o as @key, or to the array @o when @key is NULL. Returns @v. */
+static struct json_object *put(struct json_object *o, const char *key, struct json_object *v)
 {
-	jw_obj(w, key);
-	jw_str(w, "value", tri_name(fa->value));
-	jw_str(w, "how", fa->how);
-	jw_end(w);
+	if (key)
+		json_object_object_add(o, key, v);
+	else
+		json_object_array_add(o, v);
+	return v;
 }
 
-static void json_kernel(struct jw *w, const struct kernel_class *kc)
+static struct json_object *put_obj(struct json_object *o, const char *key)
 {
-	jw_obj(w, "kernel");
-	jw_str(w, "release", kc->release);
-	jw_arr(w, "version");
-	jw_int(w, NULL, kc->major);
-	jw_int(w, NULL, kc->minor);
-	jw_int(w, NULL, kc->patch);
-	jw_end(w);
-	jw_bool(w, "assumed", kc->assumed);
-	json_fact(w, "fuse_dio_pins", &kc->fuse_dio_pins);
-	json_fact(w, "anon_exclusive", &kc->anon_exclusive);
-	json_fact(w, "block_dio_pins", &kc->block_dio_pins);
-	jw_obj(w, "vmsplice");
-	jw_str(w, "mode", vmsplice_name(kc->vmsplice));
-	jw_str(w, "how", kc->vmsplice_how);
-	jw_end(w);
-	jw_bool(w, "io_uring", kc->io_uring);
-	if (!kc->io_uring)
-		jw_str(w, "io_uring_why", kc->io_uring_why);
-	jw_obj(w, "thp");
-	jw_str(w, "enabled", kc->thp_enabled);
-	jw_int(w, "pmd_kb", kc->pmd_kb);
-	jw_obj(w, "mthp");
-	for (int i = 0; i < kc->nr_mthp; i++) {
-		char k[16];
+	return put(o, key, json_object_new_object());
+}
 
-		snprintf(k, sizeof(k), "%ukB", kc->mthp[i].kb);
-		jw_str(w, k, kc->mthp[i].mode);
+static struct json_object *put_arr(struct json_object *o, const char *key)
+{
+	return put(o, key, json_object_new_array());
+}
+
+static void put_str(struct json_object *o, const char *key, const char *val)
+{
+	put(o, key, json_object_new_string(val ? val : ""));
+}
+
+static void put_int(struct json_object *o, const char *key, long long val)
+{
+	put(o, key, json_object_new_int64(val));
+}
+
+static void put_bool(struct json_object *o, const char *key, bool val)
+{
+	put(o, key, json_object_new_boolean(val));
+}
+
+/* A measured quantity, to 6 significant digits; null when it is not a number. */
+static void put_num(struct json_object *o, const char *key, double val)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.6g", val);
+	put(o, key, isfinite(val) ? json_object_new_double_s(val, text) : NULL);
+}
+
+static void json_fact(struct json_object *o, const char *key, const struct fact *fa)
+{
+	struct json_object *f = put_obj(o, key);
+
+	put_str(f, "value", tri_name(fa->value));
+	put_str(f, "how", fa->how);
+}
+
+static void json_kernel(struct json_object *o, const struct kernel_class *kc)
+{
+	struct json_object *k = put_obj(o, "kernel"), *v, *thp, *mthp, *h;
+
+	put_str(k, "release", kc->release);
+	v = put_arr(k, "version");
+	put_int(v, NULL, kc->major);
+	put_int(v, NULL, kc->minor);
+	put_int(v, NULL, kc->patch);
+	put_bool(k, "assumed", kc->assumed);
+	json_fact(k, "fuse_dio_pins", &kc->fuse_dio_pins);
+	json_fact(k, "anon_exclusive", &kc->anon_exclusive);
+	json_fact(k, "block_dio_pins", &kc->block_dio_pins);
+	v = put_obj(k, "vmsplice");
+	put_str(v, "mode", vmsplice_name(kc->vmsplice));
+	put_str(v, "how", kc->vmsplice_how);
+	put_bool(k, "io_uring", kc->io_uring);
+	if (!kc->io_uring)
+		put_str(k, "io_uring_why", kc->io_uring_why);
+	thp = put_obj(k, "thp");
+	put_str(thp, "enabled", kc->thp_enabled);
+	put_int(thp, "pmd_kb", kc->pmd_kb);
+	mthp = put_obj(thp, "mthp");
+	for (int i = 0; i < kc->nr_mthp; i++) {
+		char size[16];
+
+		snprintf(size, sizeof(size), "%ukB", kc->mthp[i].kb);
+		put_str(mthp, size, kc->mthp[i].mode);
 	}
-	jw_end(w);
-	jw_end(w);
-	jw_bool(w, "foll_pin_vmstat", kc->foll_pin_vmstat);
-	jw_int(w, "swap_kb", kc->swap_kb > 0 ? kc->swap_kb : 0);
-	jw_obj(w, "hugetlb");
-	jw_int(w, "page_kb", kc->hugetlb_kb);
-	jw_int(w, "free", kc->hugetlb_free > 0 ? kc->hugetlb_free : 0);
-	jw_end(w);
-	jw_bool(w, "madv_collapse", kc->madv_collapse);
-	jw_bool(w, "madv_pageout", kc->madv_pageout);
-	jw_bool(w, "gup_test", kc->gup_test);
-	jw_end(w);
+	put_bool(k, "foll_pin_vmstat", kc->foll_pin_vmstat);
+	put_int(k, "swap_kb", kc->swap_kb > 0 ? kc->swap_kb : 0);
+	h = put_obj(k, "hugetlb");
+	put_int(h, "page_kb", kc->hugetlb_kb);
+	put_int(h, "free", kc->hugetlb_free > 0 ? kc->hugetlb_free : 0);
+	put_bool(k, "madv_collapse", kc->madv_collapse);
+	put_bool(k, "madv_pageout", kc->madv_pageout);
+	put_bool(k, "gup_test", kc->gup_test);
 }
 
 /*
  * "first_bad": the first bad byte a failure message describes (pattern_describe), as fields: the
  * class, where it is, and what it holds instead (the decoded origin, or the raw bytes).
  */
-static void json_first_bad(struct jw *w, const char *detail)
+static void json_first_bad(struct json_object *o, const char *detail)
 {
 	struct pat_mismatch m;
+	struct json_object *b, *origin;
 	char name[24];
 
 	if (!pattern_parse_description(detail, &m))
 		return;
-	jw_obj(w, "first_bad");
-	jw_str(w, "class", pat_class_key(m.cls));
-	jw_int(w, "index", (long long)m.index);
-	jw_int(w, "page_off", (long long)m.page_off);
-	jw_int(w, "file_off", (long long)m.pat_off);
-	jw_int(w, "run", (long long)m.run);
-	jw_int(w, "bad_bytes", (long long)m.bad_bytes);
+	b = put_obj(o, "first_bad");
+	put_str(b, "class", pat_class_key(m.cls));
+	put_int(b, "index", (long long)m.index);
+	put_int(b, "page_off", (long long)m.page_off);
+	put_int(b, "file_off", (long long)m.pat_off);
+	put_int(b, "run", (long long)m.run);
+	put_int(b, "bad_bytes", (long long)m.bad_bytes);
 	if (m.origin.valid) {
-		jw_obj(w, "origin");
-		jw_int(w, "fid", m.origin.fid);
-		jw_str(w, "name", pattern_fid_name(m.origin.fid, name, sizeof(name)));
-		jw_int(w, "gen", m.origin.gen);
-		jw_int(w, "off", (long long)m.origin.off);
-		jw_end(w);
+		origin = put_obj(b, "origin");
+		put_int(origin, "fid", m.origin.fid);
+		put_str(origin, "name", pattern_fid_name(m.origin.fid, name, sizeof(name)));
+		put_int(origin, "gen", m.origin.gen);
+		put_int(origin, "off", (long long)m.origin.off);
 	} else if (m.cls == PAT_GARBAGE) {
-		jw_int(w, "got", m.got);
-		jw_int(w, "want", m.want);
+		put_int(b, "got", m.got);
+		put_int(b, "want", m.want);
 	}
-	jw_end(w);
 }
 
-static void json_violation_change(const char *kind, double change, void *arg)
+/* The violation kinds whose count changed from @b to @a, by pinfs's names, with the change. */
+static void json_violation_changes(struct json_object *o, const char *key,
+				   const struct ctl_stats *b, const struct ctl_stats *a)
 {
-	jw_num(arg, kind, change);
+	struct json_object *v = put_obj(o, key);
+
+	for (int k = 0; k < LV_NR_KINDS; k++)
+		if (a->violations[k] != b->violations[k])
+			put_int(v, ctl_violation_key(k),
+				(long long)(a->violations[k] - b->violations[k]));
 }
 
 /* "ledger_change": what pinfs's ledger counted during the scenario, when it changed. */
-static void json_ledger_change(struct jw *w, const struct row *r)
+static void json_ledger_change(struct json_object *o, const struct row *r)
 {
-	const struct pinfs_stats *b = &r->ledger_before, *a = &r->ledger_after;
+	const struct ctl_stats *b = &r->ledger_before, *a = &r->ledger_after;
+	struct json_object *lc = put_obj(o, "ledger_change");
 
-	jw_obj(w, "ledger_change");
-	jw_obj(w, "violations");
-	ctl_violation_changes(b, a, json_violation_change, w);
-	jw_end(w);
-	jw_num(w, "violations_total", a->violations_total - b->violations_total);
-	jw_num(w, "warnings", a->warnings - b->warnings);
-	jw_num(w, "outstanding", a->pins_outstanding - b->pins_outstanding);
-	jw_end(w);
+	json_violation_changes(lc, "violations", b, a);
+	put_int(lc, "violations_total", (long long)(a->violations_total - b->violations_total));
+	put_int(lc, "warnings", (long long)(a->warnings - b->warnings));
+	put_int(lc, "outstanding", a->pins.outstanding - b->pins.outstanding);
 }
 
 /* The subcase whose message the row's detail leads with: the first FAIL, else the first XFAIL. */
@@ -198,127 +244,134 @@ static const struct subcase_result *first_failure(const struct row *r)
 	return NULL;
 }
 
-static void json_row(struct jw *w, const struct row *r)
+static void json_row(struct json_object *results, const struct row *r)
 {
 	const struct subcase_result *failed = first_failure(r);
+	struct json_object *o = put_obj(results, NULL), *pb, *subs;
 	char v[300];
 
-	jw_obj(w, NULL);
-	jw_int(w, "scenario", r->s->id);
-	jw_str(w, "title", r->s->title);
-	jw_str(w, "where", r->s->where == 'D' ? "D" : "M");
-	jw_str(w, "mode", mode_name(r->mode));
-	jw_str(w, "verdict", verdict_name(r->verdict));
-	jw_str(w, "verdict_text", verdict_text(r, v, sizeof(v)));
-	jw_str(w, "reason", r->reason);
-	jw_str(w, "detail", r->detail);
-	jw_num(w, "seconds", r->seconds);
-	jw_int(w, "iterations", (long long)r->iterations);
-	jw_int(w, "forks", (long long)r->res.forks);
+	put_int(o, "scenario", r->s->id);
+	put_str(o, "title", r->s->title);
+	put_str(o, "where", r->s->where == 'D' ? "D" : "M");
+	put_str(o, "mode", mode_name(r->mode));
+	put_str(o, "verdict", verdict_name(r->verdict));
+	put_str(o, "verdict_text", verdict_text(r, v, sizeof(v)));
+	put_str(o, "reason", r->reason);
+	put_str(o, "detail", r->detail);
+	put_num(o, "seconds", r->seconds);
+	put_int(o, "iterations", (long long)r->iterations);
+	put_int(o, "forks", (long long)r->res.forks);
 	if (r->res.fork_errno)
-		jw_str(w, "fork_error", strerror(r->res.fork_errno));
-	jw_obj(w, "pin_balance");
-	jw_bool(w, "available", r->pins.available);
+		put_str(o, "fork_error", strerror(r->res.fork_errno));
+	pb = put_obj(o, "pin_balance");
+	put_bool(pb, "available", r->pins.available);
 	if (r->pins.available) {
-		jw_int(w, "before", r->pins.before);
-		jw_int(w, "after", r->pins.after);
-		jw_int(w, "delta", r->pins.delta);
-		jw_bool(w, "exact", r->pins.exact);
-		jw_int(w, "spread", r->pins.spread);
-		jw_int(w, "noise", r->pins.before_max - r->pins.before);
-		jw_str(w, "outcome", pins_outcome_name(r->pins.outcome));
+		put_int(pb, "before", r->pins.before);
+		put_int(pb, "after", r->pins.after);
+		put_int(pb, "delta", r->pins.delta);
+		put_bool(pb, "exact", r->pins.exact);
+		put_int(pb, "spread", r->pins.spread);
+		put_int(pb, "noise", r->pins.before_max - r->pins.before);
+		put_str(pb, "outcome", pins_outcome_name(r->pins.outcome));
 		if (r->pins.allowed)
-			jw_int(w, "held_by_target", r->pins.allowed);
+			put_int(pb, "held_by_target", r->pins.allowed);
 		if (r->pins_rerun) {
-			jw_str(w, "rerun_outcome", pins_outcome_name(r->pins_rerun_outcome));
-			jw_int(w, "rerun_start", r->pins_rerun_start);
-			jw_int(w, "rerun_after", r->pins_rerun_after);
-			jw_int(w, "rerun_spread", r->pins_rerun_spread);
+			put_str(pb, "rerun_outcome", pins_outcome_name(r->pins_rerun_outcome));
+			put_int(pb, "rerun_start", r->pins_rerun_start);
+			put_int(pb, "rerun_after", r->pins_rerun_after);
+			put_int(pb, "rerun_spread", r->pins_rerun_spread);
 		}
 	}
-	jw_end(w);
 	if (failed)
-		json_first_bad(w, failed->detail);
+		json_first_bad(o, failed->detail);
 	if (r->ledger[0]) {
-		jw_str(w, "ledger", r->ledger);
-		json_ledger_change(w, r);
+		put_str(o, "ledger", r->ledger);
+		json_ledger_change(o, r);
 	}
-	jw_arr(w, "subcases");
+	subs = put_arr(o, "subcases");
 	for (int i = 0; i < r->res.nsub; i++) {
 		const struct subcase_result *s = &r->res.sub[i];
+		struct json_object *sub = put_obj(subs, NULL);
 
-		jw_obj(w, NULL);
-		jw_str(w, "name", s->name);
-		jw_str(w, "verdict", verdict_name(s->verdict));
-		jw_str(w, "detail", s->detail);
-		json_first_bad(w, s->detail);
+		put_str(sub, "name", s->name);
+		put_str(sub, "verdict", verdict_name(s->verdict));
+		put_str(sub, "detail", s->detail);
+		json_first_bad(sub, s->detail);
 		if (s->expect_broken[0])
-			jw_str(w, "kernel", s->expect_broken);
-		jw_end(w);
+			put_str(sub, "kernel", s->expect_broken);
 	}
-	jw_end(w);
-	jw_end(w);
+}
+
+/* "ledger": the check after the run; "violation_kinds" the kinds counted so far. */
+static void json_ledger(struct json_object *o, const struct ledger_check *lc)
+{
+	static const struct ctl_stats no_stats;
+	struct json_object *l = put_obj(o, "ledger");
+
+	put_str(l, "verdict", verdict_name(lc->verdict));
+	put_str(l, "detail", lc->detail);
+	put_int(l, "pins_acquired", (long long)lc->stats.pins.acquired);
+	put_int(l, "pins_released", (long long)lc->stats.pins.released);
+	put_int(l, "pins_outstanding", lc->stats.pins.outstanding);
+	put_int(l, "violations", (long long)lc->stats.violations_total);
+	json_violation_changes(l, "violation_kinds", &no_stats, &lc->stats);
+	put_int(l, "warnings", (long long)lc->stats.warnings);
 }
 
 int write_json(const char *path, const struct fs_env *env, const struct row *rows, int nrows,
 	       const struct ledger_check *lc, double seconds)
 {
-	static const struct pinfs_stats no_stats;
-	FILE *f = fopen(path, "w");
-	int n[V_FAIL + 1] = {0};
-	struct jw w;
+	struct json_object *o = json_object_new_object(), *t, *results, *sum;
+	int n[V_FAIL + 1] = {0}, ret = 0;
+	time_t now = time(NULL);
+	const char *text;
 	char when[64];
-	time_t t = time(NULL);
+	FILE *f;
 
-	if (!f)
-		return -errno;
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	jw_init(&w, f);
-	jw_obj(&w, NULL);
-	jw_str(&w, "tool", "forkstress");
-	jw_str(&w, "finished", when);
-	jw_num(&w, "seconds", seconds);
-	jw_int(&w, "seed", (long long)env->opt.seed);
-	jw_num(&w, "duration", env->opt.duration);
-	jw_int(&w, "iterations", (long long)env->opt.iterations);
-	jw_bool(&w, "simulate_broken", env->opt.simulate_broken);
-	jw_obj(&w, "target");
-	jw_str(&w, "dir", env->opt.dir);
-	jw_str(&w, "fstype", env->tg.fstype);
-	jw_bool(&w, "fuse", env->tg.fuse);
-	jw_bool(&w, "pinfs", env->tg.pinfs);
-	jw_bool(&w, "odirect", env->tg.odirect);
-	jw_int(&w, "dio_align", (long long)env->tg.dio_align);
-	jw_str(&w, "control", env->opt.control ? env->opt.control : "");
-	jw_end(&w);
-	json_kernel(&w, &env->kc);
-	jw_arr(&w, "results");
+	if (!o)
+		return -ENOMEM;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	put_str(o, "tool", "forkstress");
+	put_str(o, "finished", when);
+	put_num(o, "seconds", seconds);
+	put_int(o, "seed", (long long)env->opt.seed);
+	put_num(o, "duration", env->opt.duration);
+	put_int(o, "iterations", (long long)env->opt.iterations);
+	put_bool(o, "simulate_broken", env->opt.simulate_broken);
+	t = put_obj(o, "target");
+	put_str(t, "dir", env->opt.dir);
+	put_str(t, "fstype", env->tg.fstype);
+	put_bool(t, "fuse", env->tg.fuse);
+	put_bool(t, "pinfs", env->tg.pinfs);
+	put_bool(t, "odirect", env->tg.odirect);
+	put_int(t, "dio_align", (long long)env->tg.dio_align);
+	put_str(t, "control", env->opt.control);
+	json_kernel(o, &env->kc);
+	results = put_arr(o, "results");
 	for (int i = 0; i < nrows; i++) {
-		json_row(&w, &rows[i]);
+		json_row(results, &rows[i]);
 		n[rows[i].verdict]++;
 	}
-	jw_end(&w);
 	if (lc && lc->checked) {
-		jw_obj(&w, "ledger");
-		jw_str(&w, "verdict", verdict_name(lc->verdict));
-		jw_str(&w, "detail", lc->detail);
-		jw_num(&w, "pins_acquired", lc->stats.pins_acquired);
-		jw_num(&w, "pins_released", lc->stats.pins_released);
-		jw_num(&w, "pins_outstanding", lc->stats.pins_outstanding);
-		jw_num(&w, "violations", lc->stats.violations_total);
-		jw_obj(&w, "violation_kinds"); /* the kinds counted so far, by pinfs's names */
-		ctl_violation_changes(&no_stats, &lc->stats, json_violation_change, &w);
-		jw_end(&w);
-		jw_num(&w, "warnings", lc->stats.warnings);
-		jw_end(&w);
+		json_ledger(o, lc);
 		n[lc->verdict]++;
 	}
-	jw_obj(&w, "summary");
-	jw_int(&w, "pass", n[V_PASS]);
-	jw_int(&w, "fail", n[V_FAIL]);
-	jw_int(&w, "xfail", n[V_XFAIL]);
-	jw_int(&w, "skip", n[V_SKIP]);
-	jw_end(&w);
-	jw_end(&w);
-	return fclose(f) ? -errno : 0;
+	sum = put_obj(o, "summary");
+	put_int(sum, "pass", n[V_PASS]);
+	put_int(sum, "fail", n[V_FAIL]);
+	put_int(sum, "xfail", n[V_XFAIL]);
+	put_int(sum, "skip", n[V_SKIP]);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	f = text ? fopen(path, "w") : NULL;
+	if (!f) {
+		ret = text ? -errno : -ENOMEM;
+	} else {
+		if (fprintf(f, "%s\n", text) < 0)
+			ret = -errno;
+		if (fclose(f) && !ret)
+			ret = -errno;
+	}
+	json_object_put(o);
+	return ret;
 }

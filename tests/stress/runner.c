@@ -164,14 +164,18 @@ static void append(char *dst, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ctl_violation_changes() callback: "kind +N" into the string @arg (KINDS_LEN bytes). */
-#define KINDS_LEN 300
-static void append_kind(const char *kind, double change, void *arg)
+/* "kind +N, ..." for the violation kinds whose count changed from @b to @a, into @out. */
+static void kind_changes(const struct ctl_stats *b, const struct ctl_stats *a, char *out,
+			 size_t len)
 {
-	size_t used = strlen(arg);
+	size_t used = 0;
 
-	snprintf((char *)arg + used, KINDS_LEN - used, "%s%s %+.0f", used ? ", " : "", kind,
-		 change);
+	out[0] = '\0';
+	for (int k = 0; k < LV_NR_KINDS && used < len; k++)
+		if (a->violations[k] != b->violations[k])
+			used += snprintf(out + used, len - used, "%s%s %+lld", used ? ", " : "",
+					 ctl_violation_key(k),
+					 (long long)(a->violations[k] - b->violations[k]));
 }
 
 /* "REASON (x3); REASON2; +N more" for the skipped subcases: the same reason once, counted. */
@@ -287,13 +291,13 @@ static void no_fork_no_pass(struct row *row)
  * balance is judged from @base, the first run's start (pins_rebase), or from its own when NULL.
  */
 static int run_attempt(const struct fs_env *env, const struct scenario *s, enum fs_mode mode,
-		       struct ctl *ctl, struct row *row, int index, int total,
+		       struct ctl_conn *ctl, struct row *row, int index, int total,
 		       const struct pin_balance *base)
 {
 	const char *skip;
 	char why[300];
 	struct scenario_result *res;
-	struct pinfs_stats before = {0}, after = {0};
+	struct ctl_stats before = {0}, after = {0};
 	bool have_ledger = false, timed_out = false;
 	double t0, limit, next_progress = 0;
 	int status = 0;
@@ -394,24 +398,24 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 		 * growth counts here.
 		 */
 		while (ctl_stats(ctl, &after) == 0 &&
-		       after.pins_outstanding > before.pins_outstanding && now_sec() < end)
+		       after.pins.outstanding > before.pins.outstanding && now_sec() < end)
 			sleep_us(10000);
 		/* pinfs registers its arena with io_uring on a worker's first use, for good */
-		pins_allow(&row->pins, (long long)(after.pins_longterm - before.pins_longterm));
+		pins_allow(&row->pins, after.pins.longterm_held - before.pins.longterm_held);
 		if (after.violations_total > before.violations_total ||
 		    after.warnings > before.warnings ||
-		    after.pins_outstanding > before.pins_outstanding) {
-			char kinds[KINDS_LEN] = "";
+		    after.pins.outstanding > before.pins.outstanding) {
+			char kinds[300];
 
-			ctl_violation_changes(&before, &after, append_kind, kinds);
+			kind_changes(&before, &after, kinds, sizeof(kinds));
 			snprintf(row->ledger, sizeof(row->ledger),
-				 "pinfs ledger: violations +%.0f%s%s%s, warnings +%.0f, "
-				 "outstanding pins %+.0f (now %.0f)",
-				 after.violations_total - before.violations_total,
+				 "pinfs ledger: violations +%lld%s%s%s, warnings +%lld, "
+				 "outstanding pins %+lld (now %lld)",
+				 (long long)(after.violations_total - before.violations_total),
 				 kinds[0] ? " (" : "", kinds, kinds[0] ? ")" : "",
-				 after.warnings - before.warnings,
-				 after.pins_outstanding - before.pins_outstanding,
-				 after.pins_outstanding);
+				 (long long)(after.warnings - before.warnings),
+				 (long long)(after.pins.outstanding - before.pins.outstanding),
+				 (long long)after.pins.outstanding);
 			row->ledger_before = before;
 			row->ledger_after = after;
 			row->verdict = V_FAIL;
@@ -460,8 +464,8 @@ static void pin_verdict(const struct fs_env *env, struct row *row, const struct 
  * the first run's start after the re-run (pins_rebase). A leak that happened once and stayed
  * fails; another process's pin that went away in the meantime is not judged.
  */
-int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mode, struct ctl *ctl,
-	    struct row *row, int index, int total)
+int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mode,
+	    struct ctl_conn *ctl, struct row *row, int index, int total)
 {
 	struct row *again = NULL;
 	int ret = run_attempt(env, s, mode, ctl, row, index, total, NULL);
@@ -486,33 +490,37 @@ int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mod
 	return ret;
 }
 
-void ledger_final(struct ctl *ctl, struct ledger_check *lc)
+void ledger_final(struct ctl_conn *ctl, struct ledger_check *lc)
 {
 	double end = now_sec() + 3;
-	struct pinfs_stats *st = &lc->stats;
+	struct ctl_stats *st = &lc->stats;
+	char kinds[300];
 
 	memset(lc, 0, sizeof(*lc));
 	if (!ctl)
 		return;
 	lc->checked = true;
-	while (ctl_stats(ctl, st) == 0 && st->pins_outstanding > 0 && now_sec() < end)
+	while (ctl_stats(ctl, st) == 0 && st->pins.outstanding > 0 && now_sec() < end)
 		sleep_us(20000);
 	if (ctl_stats(ctl, st)) {
 		lc->verdict = V_FAIL;
 		snprintf(lc->detail, sizeof(lc->detail), "`stats` failed on the control socket");
 		return;
 	}
-	if (st->pins_outstanding > 0 || st->violations_total > 0 || st->warnings > 0) {
+	if (st->pins.outstanding > 0 || st->violations_total > 0 || st->warnings > 0) {
 		lc->verdict = V_FAIL;
+		if (ctl_stats_format_violations(st, kinds, sizeof(kinds)) < 0)
+			kinds[0] = '\0';
 		snprintf(lc->detail, sizeof(lc->detail),
-			 "outstanding pins %.0f, violations %.0f %s, warnings %.0f",
-			 st->pins_outstanding, st->violations_total, st->violations_json,
-			 st->warnings);
+			 "outstanding pins %lld, violations %llu %s, warnings %llu",
+			 (long long)st->pins.outstanding, (unsigned long long)st->violations_total,
+			 kinds, (unsigned long long)st->warnings);
 		return;
 	}
 	lc->verdict = V_PASS;
 	snprintf(lc->detail, sizeof(lc->detail),
-		 "pins acquired %.0f, released %.0f, long-term held %.0f (mount-lifetime "
+		 "pins acquired %llu, released %llu, long-term held %lld (mount-lifetime "
 		 "registrations), 0 outstanding, 0 violations, 0 warnings",
-		 st->pins_acquired, st->pins_released, st->pins_longterm);
+		 (unsigned long long)st->pins.acquired, (unsigned long long)st->pins.released,
+		 (long long)st->pins.longterm_held);
 }

@@ -7,7 +7,7 @@
 #ifndef FORKSTRESS_RUNNER_H
 #define FORKSTRESS_RUNNER_H
 
-#include "control.h"
+#include "fs/ctl_conn.h"
 #include "forkstress.h"
 #include "pinbalance.h"
 
@@ -27,7 +27,7 @@ struct row {
 	long long pins_rerun_after; /* its end floor */
 	long long pins_rerun_spread; /* how much the readings moved during the re-run */
 	char ledger[600]; /* pinfs ledger change during the scenario, if any */
-	struct pinfs_stats ledger_before, ledger_after; /* its stats around it, when it changed */
+	struct ctl_stats ledger_before, ledger_after; /* its stats around it, when it changed */
 	struct scenario_result res;
 };
 
@@ -36,15 +36,15 @@ struct ledger_check {
 	bool checked;
 	enum verdict verdict;
 	char detail[600];
-	struct pinfs_stats stats;
+	struct ctl_stats stats;
 };
 
 /* Run one scenario in one mode; fills @row. Returns -EINTR when the user interrupted. */
-int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mode, struct ctl *ctl,
-	    struct row *row, int index, int total);
+int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mode,
+	    struct ctl_conn *ctl, struct row *row, int index, int total);
 
 /* The ledger check at the end of a run with --control (docs/control.md `stats`). */
-void ledger_final(struct ctl *ctl, struct ledger_check *lc);
+void ledger_final(struct ctl_conn *ctl, struct ledger_check *lc);
 
 /* Set by SIGINT/SIGTERM: the runner stops the current scenario and the run. */
 extern volatile int fs_interrupted;

@@ -44,20 +44,29 @@ struct dwork {
 	bool writes; /* #23/#24 are read-only */
 };
 
-static double path_bytes(const struct pinfs_stats *st, enum dpath p)
+static uint64_t path_bytes(const struct ctl_stats *st, enum dpath p)
 {
 	switch (p) {
 	case DP_DIRECT:
-		return st->bytes_direct;
+		return st->bytes.direct;
 	case DP_SPLICED:
-		return st->bytes_spliced;
+		return st->bytes.spliced;
 	case DP_VMSPLICED:
-		return st->bytes_vmspliced;
+		return st->bytes.vmspliced;
 	case DP_URING:
-		return st->uring_reads + st->uring_writes;
+		return st->engines.uring.read + st->engines.uring.write;
 	default:
 		return 1;
 	}
+}
+
+/* Stop the daemon's forker; its forks count as the scenario's. */
+static void forker_off(struct sc_ctx *sc)
+{
+	unsigned long forks;
+
+	if (!ctl_forker(sc->ctl, false, 0, &forks))
+		forks_count(forks);
 }
 
 /* Do a little I/O and see whether pinfs used @p for it. */
@@ -71,7 +80,7 @@ static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buf
 		"stats show no vmspliced reply bytes; pinfs: -o vmsplice",
 		"stats show no io_uring requests; pinfs: -o engine=uring",
 	};
-	struct pinfs_stats a, b;
+	struct ctl_stats a, b;
 	char *buf = map_buffer(64u << 10, sc->env->page);
 	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | (buffered ? 0 : O_DIRECT));
 	bool used = false;
@@ -316,7 +325,7 @@ static void daemon_run(struct sc_ctx *sc, enum dpath p, bool buffered_probe, boo
 	/* the probe wrote zeros at the start of file 0: restore it */
 	if (!sc_make_file(sc, w->path[0], D_FILE_SIZE, FID_DATA, 1))
 		goto out;
-	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
+	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US, NULL)) {
 		sc_fail(sc, "pinfs refused `forker on`");
 		goto out;
 	}
@@ -324,7 +333,7 @@ static void daemon_run(struct sc_ctx *sc, enum dpath p, bool buffered_probe, boo
 		det_workload(w);
 	else
 		stress_workload(w);
-	ctl_forker(sc->ctl, false, 0);
+	forker_off(sc);
 	sc_pass(sc);
 out:
 	free(w);
@@ -460,7 +469,7 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 	sc_path(sc, path, sizeof(path), "daemon-holes.dat");
 	if (!bd_make_file(sc, path, &subpage))
 		return;
-	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
+	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US, NULL)) {
 		sc_fail(sc, "pinfs refused `forker on`");
 		return;
 	}
@@ -478,7 +487,7 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 		if (r[i].fail[0])
 			sc_fail(sc, "reader %d: %s", i, r[i].fail);
 	}
-	ctl_forker(sc->ctl, false, 0);
+	forker_off(sc);
 	sc->res->iterations += ops;
 	sc_note(sc, "%lu verified reads; %s", ops,
 		subpage ? "1 KiB holes between the data (backing blocks smaller than a page)"

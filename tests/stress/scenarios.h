@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "control.h"
+#include "fs/ctl_conn.h"
 #include "fileio.h"
 #include "forker.h"
 #include "forkstress.h"

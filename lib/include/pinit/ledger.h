@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ledger_violations.h"	/* enum ledger_violation: the kinds, one list */
 #include "page.h"
 #include "site.h"
 
@@ -24,18 +25,6 @@ enum pin_tag {
 	PIN_TAG_PIN,		/* FOLL_PIN; release with unpin_user_page*() */
 	PIN_TAG_PIN_LONGTERM,	/* FOLL_PIN | FOLL_LONGTERM; release with unpin */
 	PIN_TAG_LISTED,		/* listed by extract on a non-user iterator; nothing to release */
-};
-
-enum ledger_violation {
-	LV_UNPIN_UNPINNED,	/* unpin with no pin of its kind outstanding (double unpin) */
-	LV_PUT_UNREFERENCED,	/* put_page() with no GET outstanding */
-	LV_PUT_PINNED,		/* put_page() of a page held only by pins (release mismatch) */
-	LV_LEAK,		/* GET or pin still outstanding at a teardown check */
-	LV_REUSE_PINNED,	/* a pinned page handed out again (arena allocation) */
-	LV_FREE_PINNED,		/* a pinned page returned to its arena */
-	LV_WRITE_SOURCE_PINNED,	/* a write to a page pinned as an I/O source (check mode) */
-	LV_FORK_UNPROTECTED,	/* fork() with GET/pinned pages outside DONTFORK memory (P-3) */
-	LV_NR_KINDS
 };
 
 enum pin_check {
