@@ -59,6 +59,13 @@ int forker_start(struct forker *f, unsigned int interval_us, int cpu)
 	if (ret)
 		return -ret;
 	f->running = true;
+	/*
+	 * The caller's I/O starts only once forking has: on a loaded machine the thread may
+	 * otherwise first run after a short stress run, which then tested nothing (runner.c
+	 * turns such a run into SKIP). A fork that keeps failing ends the wait too.
+	 */
+	for (int waited_ms = 0; !f->forks && !f->error && waited_ms < 10000; waited_ms++)
+		sleep_us(1000);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ struct forker {
 	int error; /* errno of a failed fork, 0 if none */
 };
 
-/* Start forking in the background; returns 0 or -errno. */
+/* Start forking in the background; return after the first fork (or failure). 0 or -errno. */
 int forker_start(struct forker *f, unsigned int interval_us, int cpu);
 /* Stop and join; returns the number of forks done. */
 unsigned long forker_stop(struct forker *f);
