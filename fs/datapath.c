@@ -209,7 +209,7 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 		struct iovec iov;
 		ssize_t r;
 
-		if (engine_iter_iovecs(to, &iov, 1) != 1)
+		if (iov_iter_to_iovecs(to, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
 		r = io->read(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
@@ -247,7 +247,7 @@ static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
 			continue;
 		}
 		iov_iter_truncate(&part, len - done);
-		if (engine_iter_iovecs(&part, &iov, 1) != 1)
+		if (iov_iter_to_iovecs(&part, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
 		r = io->write(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
@@ -291,29 +291,22 @@ static ssize_t splice_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 /* ---- READ ---- */
 
 /*
- * Where the A-aligned span around the data of @to can be read in place: @to
- * is one DEST BVEC segment over arena pages, which belong wholly to the
- * request (engine.h), with room for @head bytes before the data and the span's
+ * Where the A-aligned span around the data of @to can be read in place: the
+ * data lies in one DEST BVEC segment over arena pages, which belong wholly to
+ * the request (engine.h), with room for @head bytes before the data and the span's
  * end inside its last page, at an address that satisfies the memory alignment.
  * Returns the span's address, or NULL.
  */
 static char *span_in_place(const struct iov_iter *to, size_t head, size_t span,
 			   const struct dio_rules *r)
 {
-	const struct bio_vec *bv = to->bvec;
-	char *first, *data, *start;
-	size_t room_end;
+	struct bvec_span s;
+	char *start;
 
-	if (!iov_iter_is_bvec(to) || to->nr_segs != 1 ||
-	    !(atomic_load(&bv->bv_page->flags) & PG_arena))
+	if (!iov_iter_bvec_span(to, &s) || !page_is_arena(s.page) || s.before < head)
 		return NULL;
-	first = page_address(bv->bv_page);
-	data = first + bv->bv_offset + to->iov_offset;
-	room_end = dio_round_up(bv->bv_offset + bv->bv_len, PAGE_SIZE);
-	if (bv->bv_len - to->iov_offset < iov_iter_count(to) || data - first < (ptrdiff_t)head)
-		return NULL;
-	start = data - head;
-	if ((uintptr_t)start % r->mem_align || (size_t)(start - first) + span > room_end)
+	start = s.data - head;
+	if ((uintptr_t)start % r->mem_align || span > head + iov_iter_count(to) + s.after)
 		return NULL;
 	return start;
 }
@@ -449,7 +442,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 	}
 	iov_iter_truncate(&mid, len);
 	if (iov_iter_is_aligned(&mid, f->dio.mem_align - 1, f->dio.off_align - 1) &&
-	    engine_iter_iovecs(&mid, &iov, 1) == 1 && iov.iov_len == len) {
+	    iov_iter_to_iovecs(&mid, &iov, 1) == 1 && iov.iov_len == len) {
 		n = direct_rw(io, f->dio_fd, iov.iov_base, len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);

@@ -84,11 +84,4 @@ extern const struct pinfs_engine engine_uring;
 /* The engine called @name, or NULL. */
 const struct pinfs_engine *engine_find(const char *name);
 
-/*
- * The iterator's remaining data as at most @max iovecs (UBUF, IOVEC, KVEC and
- * BVEC; BVEC pages are virtually contiguous from bv_page). Does not advance.
- * Returns the number of iovecs, or -EINVAL for PIPE and DISCARD iterators.
- */
-int engine_iter_iovecs(const struct iov_iter *i, struct iovec *iov, int max);
-
 #endif

@@ -81,14 +81,7 @@ static bool ring_ready(void)
 
 static bool in_registered(const void *buf, size_t len)
 {
-	struct arena *a = ut.registered;
-	const char *base;
-
-	if (!a)
-		return false;
-	base = arena_base(a);
-	return (const char *)buf >= base &&
-	       (const char *)buf + len <= base + arena_npages(a) * PAGE_SIZE;
+	return ut.registered && arena_contains(ut.registered, buf, len);
 }
 
 static void uring_flush(void);

@@ -218,6 +218,14 @@ size_t arena_npages(const struct arena *a)
 	return a->npages;
 }
 
+bool arena_contains(const struct arena *a, const void *addr, size_t len)
+{
+	size_t size = a->npages * PAGE_SIZE;
+
+	return (uintptr_t)addr >= (uintptr_t)a->base && len <= size &&
+	       (uintptr_t)addr - (uintptr_t)a->base <= size - len;
+}
+
 size_t arena_free_pages(struct arena *a)
 {
 	size_t n;

@@ -51,7 +51,7 @@ START_TEST(create_geometry)
 
 		ck_assert_ptr_eq(page_address(p), base + k * PAGE_SIZE);
 		ck_assert_int_eq(page_ref_count(p), 1);
-		ck_assert(p->flags & PG_arena);
+		ck_assert(page_is_arena(p));
 		ck_assert(!page_is_large(p));
 		/* MADV_POPULATE_WRITE at creation: no fault on the I/O path. */
 		ck_assert(resident(base + k * PAGE_SIZE));
@@ -62,6 +62,15 @@ START_TEST(create_geometry)
 	ck_assert_ptr_null(arena_page(a, base + 5 * PAGE_SIZE));
 	ck_assert_ptr_null(arena_page(a, base - 1));
 	ck_assert_ptr_null(arena_of(&a));
+	ck_assert(!page_is_arena(virt_to_page(&a)));
+	/* arena_contains(): the whole range, the empty range at the end, nothing past it. */
+	ck_assert(arena_contains(a, base, 5 * PAGE_SIZE));
+	ck_assert(arena_contains(a, base + 5 * PAGE_SIZE - 1, 1));
+	ck_assert(arena_contains(a, base + 5 * PAGE_SIZE, 0));
+	ck_assert(!arena_contains(a, base + 5 * PAGE_SIZE - 1, 2));
+	ck_assert(!arena_contains(a, base + 1, 5 * PAGE_SIZE));
+	ck_assert(!arena_contains(a, base - 1, 2));
+	ck_assert(!arena_contains(a, base + PAGE_SIZE, SIZE_MAX));
 	ck_assert(page_is_large(arena_page(l, arena_base(l))));
 	ck_assert_int_eq(arena_destroy(a), 0);
 	ck_assert_int_eq(arena_destroy(l), 0);

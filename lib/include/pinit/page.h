@@ -165,6 +165,21 @@ static inline bool page_is_large(const struct page *page)
 }
 
 /**
+ * page_is_arena() - whether a page belongs to a libpinit arena (arena.h)
+ * @page: the page
+ *
+ * The model's own question, with no kernel counterpart: an arena page's
+ * memory belongs to the library, so it may be reused, protected and checked.
+ *
+ * Context: Any thread; lock-free.
+ * Return: true for a page of an arena, live or destroyed.
+ */
+static inline bool page_is_arena(const struct page *page)
+{
+	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_arena;
+}
+
+/**
  * page_maybe_dma_pinned() - folio_maybe_dma_pinned()
  * @page: the page
  *
