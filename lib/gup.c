@@ -216,7 +216,7 @@ static void after_release(struct page *page)
 	if (page_is_arena(page)) {
 		/* A page protected before a switch to PIN_CHECK_OFF must still be unprotected. */
 		if (ledger_mode() != PIN_CHECK_OFF ||
-		    (atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_protected))
+		    (atomic_load_explicit(&page->flags, memory_order_relaxed) & PINIT_PG_PROTECTED))
 			arena_update_protection(page);
 		arena_page_released(page);
 	}
