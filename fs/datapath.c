@@ -111,15 +111,15 @@ struct io_pins {
  * syscall: the syscall sees a UBUF iterator over this process's memory, and
  * iov_iter_extract_pages() pins it (FOLL_WRITE for a read into it). A
  * registered (io_uring fixed) buffer reaches the kernel as a BVEC over pages
- * it already holds long-term: extraction only lists them.
+ * it already holds long-term (@registered): extraction only lists them.
  */
-static int pin_for_io(const struct io_ops *io, void *buf, size_t len, unsigned int dir,
+static int pin_for_io(void *buf, size_t len, unsigned int dir, bool registered,
 		      struct io_pins *p)
 {
 	struct iov_iter it;
 
 	p->n = 0;
-	if (io->registered && io->registered(buf, len)) {
+	if (registered) {
 		struct bio_vec bv = { virt_to_page(buf), len, (uintptr_t)buf % PAGE_SIZE };
 
 		iov_iter_bvec(&it, dir, &bv, 1, len);
@@ -166,19 +166,22 @@ static void unpin_after_io(struct io_pins *p, bool dirty)
  * One O_DIRECT transfer of @len bytes, pinned for its duration. A read stops
  * at end of file (a short or empty result); returns bytes or -errno.
  */
-static ssize_t direct_rw(const struct io_ops *io, int fd, void *buf, size_t len, off_t pos,
+static ssize_t direct_rw(const struct pinfs_file *f, void *buf, size_t len, off_t pos,
 			 bool write)
 {
+	const struct pinfs_engine *e = f->engine;
+	int fd = f->dio_fd;
 	struct io_pins pins;
 	size_t done = 0;
 	int err;
 
-	err = pin_for_io(io, buf, len, write ? ITER_SOURCE : ITER_DEST, &pins);
+	err = pin_for_io(buf, len, write ? ITER_SOURCE : ITER_DEST,
+			 e->registered && e->registered(buf, len), &pins);
 	if (err)
 		return err;
 	while (done < len) {
-		ssize_t r = write ? io->write(fd, (char *)buf + done, len - done, pos + done)
-				  : io->read(fd, (char *)buf + done, len - done, pos + done);
+		ssize_t r = write ? e->write(fd, (char *)buf + done, len - done, pos + done)
+				  : e->read(fd, (char *)buf + done, len - done, pos + done);
 
 		if (r == -EINTR)
 			continue;
@@ -200,8 +203,7 @@ static ssize_t direct_rw(const struct io_ops *io, int fd, void *buf, size_t len,
 /* ---- page-cache and pipe transfers ---- */
 
 /* Read into a memory iterator with plain syscalls, advancing it. */
-static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			     off_t pos)
+static ssize_t buffered_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	size_t done = 0;
 
@@ -211,7 +213,7 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 
 		if (iov_iter_to_iovecs(to, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
-		r = io->read(f->fd, iov.iov_base, iov.iov_len, pos + done);
+		r = f->engine->read(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
 			continue;
 		if (r < 0)
@@ -226,8 +228,7 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 }
 
 /* Write @len bytes of @from at @pos through the page cache (PIPE: spliced), advancing it. */
-static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
-			      struct iov_iter *from, off_t pos, size_t len)
+static ssize_t buffered_write(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	size_t done = 0;
 
@@ -249,7 +250,7 @@ static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
 		iov_iter_truncate(&part, len - done);
 		if (iov_iter_to_iovecs(&part, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
-		r = io->write(f->fd, iov.iov_base, iov.iov_len, pos + done);
+		r = f->engine->write(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
@@ -311,8 +312,7 @@ static char *span_in_place(const struct iov_iter *to, size_t head, size_t span,
 	return start;
 }
 
-static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos)
+static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	size_t len = iov_iter_count(to);
 	off_t start = dio_round_down(pos, f->dio.off_align);
@@ -334,7 +334,7 @@ static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct
 			return -ENOBUFS;
 		buf = page_address(bounce);
 	}
-	got = direct_rw(io, f->dio_fd, buf, span, start, false);
+	got = direct_rw(f, buf, span, start, false);
 	if (got < 0) {
 		n = got;
 		goto out;
@@ -353,14 +353,15 @@ out:
 	return n;
 }
 
-bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
-			off_t pos, struct read_plan *plan)
+bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t pos,
+			struct read_plan *plan)
 {
+	const struct pinfs_engine *e = f->engine;
 	size_t len = iov_iter_count(to);
 	off_t start, end;
 	struct io_pins pins;
 
-	if (!len || !direct_usable(f) || !io->registered)
+	if (!len || !direct_usable(f) || !e->registered)
 		return false;
 	start = dio_round_down(pos, f->dio.off_align);
 	end = dio_span_end(pos, len, f->dio.off_align);
@@ -369,24 +370,24 @@ bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const str
 	plan->head = pos - start;
 	plan->span = end - start;
 	plan->buf = span_in_place(to, plan->head, plan->span, &f->dio);
-	if (!plan->buf || !io->registered(plan->buf, plan->span))
+	if (!plan->buf || !e->registered(plan->buf, plan->span))
 		return false;
 	/* Registered pages are only listed (spec §3.3): nothing to release later. */
-	if (pin_for_io(io, plan->buf, plan->span, ITER_DEST, &pins))
+	if (pin_for_io(plan->buf, plan->span, ITER_DEST, true, &pins))
 		return false;
 	plan->fd = f->dio_fd;
 	plan->start = start;
 	return true;
 }
 
-ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos, const struct read_plan *plan, ssize_t res)
+ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
+			   const struct read_plan *plan, ssize_t res)
 {
 	size_t n;
 
 	if (res == -EINVAL) {
 		direct_failed(f);
-		return buffered_read(io, f, to, pos);
+		return buffered_read(f, to, pos);
 	}
 	if (res < 0)
 		return res;
@@ -396,8 +397,7 @@ ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct
 	return n;
 }
 
-ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-		      off_t pos)
+ssize_t datapath_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	if (!iov_iter_count(to))
 		return 0;
@@ -405,7 +405,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
 		return splice_read(f, to, pos);
 	if (direct_usable(f)) {
 		struct iov_iter saved = *to;
-		ssize_t n = direct_read(io, f, to, pos);
+		ssize_t n = direct_read(f, to, pos);
 
 		if (n != -EINVAL && n != -ENOBUFS)
 			return n;
@@ -413,7 +413,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
 			direct_failed(f);
 		*to = saved;
 	}
-	return buffered_read(io, f, to, pos);
+	return buffered_read(f, to, pos);
 }
 
 /* ---- WRITE ---- */
@@ -424,8 +424,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
  * arena pages. Returns bytes written (advancing @from) or -errno; -ENOBUFS and
  * -EINVAL (before anything was written) ask the caller to use the page cache.
  */
-static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
-			    struct iov_iter *from, off_t pos, size_t len)
+static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	struct iov_iter mid = *from;
 	struct page *bounce;
@@ -443,7 +442,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 	iov_iter_truncate(&mid, len);
 	if (iov_iter_is_aligned(&mid, f->dio.mem_align - 1, f->dio.off_align - 1) &&
 	    iov_iter_to_iovecs(&mid, &iov, 1) == 1 && iov.iov_len == len) {
-		n = direct_rw(io, f->dio_fd, iov.iov_base, len, pos, true);
+		n = direct_rw(f, iov.iov_base, len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
 			stats_add_bytes(PATH_DIRECT, n);
@@ -458,7 +457,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 	if (copy_from_iter(page_address(bounce), len, &mid) != len) {
 		n = -EFAULT;
 	} else {
-		n = direct_rw(io, f->dio_fd, page_address(bounce), len, pos, true);
+		n = direct_rw(f, page_address(bounce), len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
 			stats_add_bytes(PATH_BOUNCED, n);
@@ -469,8 +468,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 }
 
 /* Write head (page cache), middle (O_DIRECT) and tail (page cache) in order. */
-static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-			   off_t pos, size_t len)
+static ssize_t write_split(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	off_t end = dio_end(pos, len);
 	off_t mid_start = dio_round_up(pos, f->dio.off_align);
@@ -479,7 +477,7 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 
 	/* No aligned middle (a round-up saturated at DIO_OFF_MAX has none either). */
 	if (mid_start >= mid_end || end - pos != (off_t)len)
-		return buffered_write(io, f, from, pos, len);
+		return buffered_write(f, from, pos, len);
 	parts[0] = mid_start - pos;
 	parts[1] = mid_end - mid_start;
 	parts[2] = end - mid_end;
@@ -489,13 +487,13 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 		if (!parts[k])
 			continue;
 		if (k == 1) {
-			n = direct_write(io, f, from, pos + done, parts[k]);
+			n = direct_write(f, from, pos + done, parts[k]);
 			if (n == -EINVAL)
 				direct_failed(f);
 			if (n == -EINVAL || n == -ENOBUFS)
-				n = buffered_write(io, f, from, pos + done, parts[k]);
+				n = buffered_write(f, from, pos + done, parts[k]);
 		} else {
-			n = buffered_write(io, f, from, pos + done, parts[k]);
+			n = buffered_write(f, from, pos + done, parts[k]);
 		}
 		if (n < 0)
 			return done ? (ssize_t)done : n;
@@ -506,8 +504,7 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 	return done;
 }
 
-ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-		       off_t pos)
+ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos)
 {
 	size_t len = iov_iter_count(from);
 	unsigned int a = direct_usable(f) ? f->dio.off_align : 1;
@@ -522,9 +519,9 @@ ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov
 	range_lock(&f->inode->writes, &r, dio_round_down(pos, a),
 		   dio_round_up(dio_end(pos, len), a));
 	if (direct_usable(f))
-		n = write_split(io, f, from, pos, len);
+		n = write_split(f, from, pos, len);
 	else
-		n = buffered_write(io, f, from, pos, len);
+		n = buffered_write(f, from, pos, len);
 	range_unlock(&f->inode->writes, &r);
 	return n;
 }

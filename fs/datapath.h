@@ -32,32 +32,17 @@
 #include <pinit/uio.h>
 
 #include "pinfs.h"
-#include "stats.h"
 
 struct arena;
 
 struct pinfs_file;
 
-/* One backing syscall, issued the engine's way. Returns bytes or -errno. */
-struct io_ops {
-	enum stats_engine kind;
-	ssize_t (*read)(int fd, void *buf, size_t len, off_t pos);
-	ssize_t (*write)(int fd, const void *buf, size_t len, off_t pos);
-	/*
-	 * Optional: true if I/O on @buf uses pages the kernel already holds
-	 * (io_uring fixed buffers), so a syscall pins nothing (spec §3.3).
-	 */
-	bool (*registered)(const void *buf, size_t len);
-};
-
-/* pread/pwrite; the uring engine falls back to these. */
-extern const struct io_ops sync_io;
-
-/* read_iter()/write_iter() of an engine (engine.h), issuing syscalls through @io. */
-ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-		      off_t pos);
-ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-		       off_t pos);
+/*
+ * read_iter(), write_iter() of every engine (engine.h): the plan above, with
+ * each backing syscall issued by @f's engine (f->engine->read, ->write).
+ */
+ssize_t datapath_read(struct pinfs_file *f, struct iov_iter *to, off_t pos);
+ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos);
 
 /*
  * datapath_read() in two halves, for an engine that queues reads
@@ -75,10 +60,10 @@ struct read_plan {
 	off_t start;		/* aligned file offset */
 	size_t head;		/* bytes before the requested data */
 };
-bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
-			off_t pos, struct read_plan *plan);
-ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos, const struct read_plan *plan, ssize_t res);
+bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t pos,
+			struct read_plan *plan);
+ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
+			   const struct read_plan *plan, ssize_t res);
 
 /* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
 int datapath_open(struct pinfs *fs, struct pinfs_file *f);
