@@ -104,6 +104,7 @@ static void direct_failed(struct pinfs_file *f)
 struct io_pins {
 	struct page *pages[SPAN_PAGES];
 	long n;
+	unsigned int gup_flags;		/* what they were pinned with: FOLL_WRITE for a read */
 };
 
 /*
@@ -119,6 +120,7 @@ static int pin_for_io(void *buf, size_t len, unsigned int dir, bool registered,
 	struct iov_iter it;
 
 	p->n = 0;
+	p->gup_flags = dir == ITER_DEST ? FOLL_WRITE : 0;
 	if (registered) {
 		struct bio_vec bv = { virt_to_page(buf), len, (uintptr_t)buf % PAGE_SIZE };
 
@@ -141,7 +143,7 @@ static int pin_for_io(void *buf, size_t len, unsigned int dir, bool registered,
 						     SPAN_PAGES - p->n, 0, &off0);
 
 		if (got <= 0) {
-			unpin_user_pages(p->pages, p->n);
+			unpin_user_pages_flags(p->pages, p->n, p->gup_flags, false);
 			p->n = 0;
 			return got ? (int)got : -EFAULT;
 		}
@@ -150,7 +152,12 @@ static int pin_for_io(void *buf, size_t len, unsigned int dir, bool registered,
 	return 0;
 }
 
-static void unpin_after_io(struct io_pins *p, bool dirty)
+/*
+ * End the pins as they were taken (spec §1.11 M-3), saying their direction so
+ * that check mode's protection of other pins on the same pages stays exact;
+ * the pages of a read are dirtied first (M-5, §3.3).
+ */
+static void unpin_after_io(struct io_pins *p)
 {
 	if (unsafe_skip_unpin())
 		return;
@@ -159,7 +166,7 @@ static void unpin_after_io(struct io_pins *p, bool dirty)
 			put_page(p->pages[k]);	/* deliberately the wrong release */
 		return;
 	}
-	unpin_user_pages_dirty_lock(p->pages, p->n, dirty);
+	unpin_user_pages_flags(p->pages, p->n, p->gup_flags, p->gup_flags & FOLL_WRITE);
 }
 
 /*
@@ -196,7 +203,7 @@ static ssize_t direct_rw(const struct pinfs_file *f, void *buf, size_t len, off_
 		if (!write && (size_t)r < len - done + r)
 			break;	/* a short O_DIRECT read ends at end of file */
 	}
-	unpin_after_io(&pins, !write);
+	unpin_after_io(&pins);
 	return (ssize_t)done;
 }
 

@@ -20,8 +20,9 @@
  *  - PIPE iterators (splice mode) are spliced to or from the file.
  * Every page an O_DIRECT syscall uses is pinned in the ledger for exactly the
  * duration of the syscall, as the kernel pins it (FOLL_PIN, plus FOLL_WRITE
- * for a read), and released with unpin_user_pages_dirty_lock(); buffered I/O
- * copies and pins nothing, as in the kernel.
+ * for a read), and released with unpin_user_pages_flags() with the same flags,
+ * dirtying the pages of a read; buffered I/O copies and pins nothing, as in the
+ * kernel.
  */
 #ifndef PINFS_DATAPATH_H
 #define PINFS_DATAPATH_H

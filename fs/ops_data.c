@@ -143,7 +143,7 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 		if (r <= 0) {
 			drain(p);
 			if (npins > 0)
-				unpin_user_pages(pins, npins);
+				unpin_user_pages_flags(pins, npins, 0, false);
 			return reply_from_pages(req, data, n);
 		}
 		iov.iov_base = (char *)iov.iov_base + r;
@@ -154,7 +154,7 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 		memset(data, 0xa5, n);	/* the buffer "reused" before the pipe drained */
 	ret = reply_from_pipe(req, p, n);
 	if (npins > 0)
-		unpin_user_pages(pins, npins);
+		unpin_user_pages_flags(pins, npins, 0, false);	/* the source pins taken above */
 	return ret;
 }
 
