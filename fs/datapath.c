@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The data path shared by the engines (datapath.h): plan a READ or WRITE
- * across O_DIRECT, bounce, page cache and splice, and pin what O_DIRECT uses.
+ * across O_DIRECT, bounce, page cache and splice; what O_DIRECT pins is the
+ * kernel-pin model's (kpin_model.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <pinit/arena.h>
-#include <pinit/gup.h>
 #include <pinit/uio.h>
 
 #include "datapath.h"
@@ -19,10 +19,7 @@
 #include "engine.h"
 #include "file.h"
 #include "inode.h"
-#include "unsafe.h"
-
-/* The largest span one O_DIRECT syscall covers: a 1 MiB request plus its edges. */
-#define SPAN_PAGES 260
+#include "kpin_model.h"
 
 static struct arena *bounce_arena;
 
@@ -99,91 +96,24 @@ static void direct_failed(struct pinfs_file *f)
 				"using the page cache for it\n");
 }
 
-/* ---- pins for one O_DIRECT syscall ---- */
-
-struct io_pins {
-	struct page *pages[SPAN_PAGES];
-	long n;
-	unsigned int gup_flags;		/* what they were pinned with: FOLL_WRITE for a read */
-};
+/* ---- O_DIRECT and page-cache transfers ---- */
 
 /*
- * Pin [@buf, @buf + @len) the way the kernel pins the buffer of an O_DIRECT
- * syscall: the syscall sees a UBUF iterator over this process's memory, and
- * iov_iter_extract_pages() pins it (FOLL_WRITE for a read into it). A
- * registered (io_uring fixed) buffer reaches the kernel as a BVEC over pages
- * it already holds long-term (@registered): extraction only lists them.
- */
-static int pin_for_io(void *buf, size_t len, unsigned int dir, bool registered,
-		      struct io_pins *p)
-{
-	struct iov_iter it;
-
-	p->n = 0;
-	p->gup_flags = dir == ITER_DEST ? FOLL_WRITE : 0;
-	if (registered) {
-		struct bio_vec bv = { virt_to_page(buf), len, (uintptr_t)buf % PAGE_SIZE };
-
-		iov_iter_bvec(&it, dir, &bv, 1, len);
-		while (iov_iter_count(&it)) {
-			struct page **slot = p->pages;
-			size_t off0;
-
-			if (iov_iter_extract_pages(&it, &slot, iov_iter_count(&it), SPAN_PAGES, 0,
-						   &off0) <= 0)
-				return -EFAULT;
-		}
-		return 0;
-	}
-	iov_iter_ubuf(&it, dir, buf, len);
-	while (iov_iter_count(&it)) {
-		struct page **slot = &p->pages[p->n];
-		size_t off0;
-		ssize_t got = iov_iter_extract_pages(&it, &slot, iov_iter_count(&it),
-						     SPAN_PAGES - p->n, 0, &off0);
-
-		if (got <= 0) {
-			unpin_user_pages_flags(p->pages, p->n, p->gup_flags, false);
-			p->n = 0;
-			return got ? (int)got : -EFAULT;
-		}
-		p->n += DIV_ROUND_UP(off0 + got, PAGE_SIZE);
-	}
-	return 0;
-}
-
-/*
- * End the pins as they were taken (spec §1.11 M-3), saying their direction so
- * that check mode's protection of other pins on the same pages stays exact;
- * the pages of a read are dirtied first (M-5, §3.3).
- */
-static void unpin_after_io(struct io_pins *p)
-{
-	if (unsafe_skip_unpin())
-		return;
-	if (unsafe_active(UNSAFE_MISMATCH)) {
-		for (long k = 0; k < p->n; k++)
-			put_page(p->pages[k]);	/* deliberately the wrong release */
-		return;
-	}
-	unpin_user_pages_flags(p->pages, p->n, p->gup_flags, p->gup_flags & FOLL_WRITE);
-}
-
-/*
- * One O_DIRECT transfer of @len bytes, pinned for its duration. A read stops
- * at end of file (a short or empty result); returns bytes or -errno.
+ * One O_DIRECT transfer of @len bytes, pinned for its duration as the kernel
+ * pins it (kpin_model.h). A read stops at end of file (a short or empty
+ * result); returns bytes or -errno.
  */
 static ssize_t direct_rw(const struct pinfs_file *f, void *buf, size_t len, off_t pos,
 			 bool write)
 {
 	const struct pinfs_engine *e = f->engine;
 	int fd = f->dio_fd;
-	struct io_pins pins;
+	struct kpins pins;
 	size_t done = 0;
 	int err;
 
-	err = pin_for_io(buf, len, write ? ITER_SOURCE : ITER_DEST,
-			 e->registered && e->registered(buf, len), &pins);
+	err = kpin_direct_io(&pins, buf, len, write ? ITER_SOURCE : ITER_DEST,
+			     e->registered && e->registered(buf, len));
 	if (err)
 		return err;
 	while (done < len) {
@@ -203,11 +133,9 @@ static ssize_t direct_rw(const struct pinfs_file *f, void *buf, size_t len, off_
 		if (!write && (size_t)r < len - done + r)
 			break;	/* a short O_DIRECT read ends at end of file */
 	}
-	unpin_after_io(&pins);
+	kpin_direct_io_done(&pins);
 	return (ssize_t)done;
 }
-
-/* ---- page-cache and pipe transfers ---- */
 
 /* Read into a memory iterator with plain syscalls, advancing it. */
 static ssize_t buffered_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
@@ -334,7 +262,7 @@ static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 		return -ENOBUFS;	/* no aligned span reaches these bytes: the page cache does */
 	buf = span_in_place(to, head, span, &f->dio);
 	if (!buf) {
-		if (span > SPAN_PAGES * PAGE_SIZE || !bounce_arena)
+		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !bounce_arena)
 			return -ENOBUFS;
 		bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(span, PAGE_SIZE));
 		if (!bounce)
@@ -366,7 +294,7 @@ bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t p
 	const struct pinfs_engine *e = f->engine;
 	size_t len = iov_iter_count(to);
 	off_t start, end;
-	struct io_pins pins;
+	struct kpins pins;
 
 	if (!len || !direct_usable(f) || !e->registered)
 		return false;
@@ -380,7 +308,7 @@ bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t p
 	if (!plan->buf || !e->registered(plan->buf, plan->span))
 		return false;
 	/* Registered pages are only listed (spec §3.3): nothing to release later. */
-	if (pin_for_io(plan->buf, plan->span, ITER_DEST, true, &pins))
+	if (kpin_direct_io(&pins, plan->buf, plan->span, ITER_DEST, true))
 		return false;
 	plan->fd = f->dio_fd;
 	plan->start = start;
@@ -456,7 +384,7 @@ static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t p
 		}
 		return n;
 	}
-	if (!bounce_arena || len > SPAN_PAGES * PAGE_SIZE)
+	if (!bounce_arena || len > KPIN_MAX_PAGES * PAGE_SIZE)
 		return -ENOBUFS;
 	bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(len, PAGE_SIZE));
 	if (!bounce)

@@ -2,7 +2,7 @@
 /*
  * The data path shared by the engines: how one READ or WRITE is split between
  * O_DIRECT on the backing file, a bounce through arena pages, the backing page
- * cache, and splice, and how the pages it uses are pinned in the ledger.
+ * cache, and splice.
  *
  * The plan for a request at [pos, pos + len), with the backing file's O_DIRECT
  * alignment A (dio.h):
@@ -19,10 +19,8 @@
  *    different writes never race on one block).
  *  - PIPE iterators (splice mode) are spliced to or from the file.
  * Every page an O_DIRECT syscall uses is pinned in the ledger for exactly the
- * duration of the syscall, as the kernel pins it (FOLL_PIN, plus FOLL_WRITE
- * for a read), and released with unpin_user_pages_flags() with the same flags,
- * dirtying the pages of a read; buffered I/O copies and pins nothing, as in the
- * kernel.
+ * duration of the syscall, as the kernel pins it (kpin_model.h); buffered I/O
+ * copies and pins nothing, as in the kernel.
  */
 #ifndef PINFS_DATAPATH_H
 #define PINFS_DATAPATH_H
