@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The data path shared by the engines (datapath.h): plan a READ or WRITE
- * across O_DIRECT, bounce, page cache and splice, and pin what O_DIRECT uses.
+ * across O_DIRECT, bounce, page cache and splice; what O_DIRECT pins is the
+ * kernel-pin model's (kpin_model.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <pinit/arena.h>
-#include <pinit/gup.h>
 #include <pinit/uio.h>
 
 #include "datapath.h"
@@ -19,10 +19,7 @@
 #include "engine.h"
 #include "file.h"
 #include "inode.h"
-#include "unsafe.h"
-
-/* The largest span one O_DIRECT syscall covers: a 1 MiB request plus its edges. */
-#define SPAN_PAGES 260
+#include "kpin_model.h"
 
 static struct arena *bounce_arena;
 
@@ -99,86 +96,29 @@ static void direct_failed(struct pinfs_file *f)
 				"using the page cache for it\n");
 }
 
-/* ---- pins for one O_DIRECT syscall ---- */
-
-struct io_pins {
-	struct page *pages[SPAN_PAGES];
-	long n;
-};
+/* ---- O_DIRECT and page-cache transfers ---- */
 
 /*
- * Pin [@buf, @buf + @len) the way the kernel pins the buffer of an O_DIRECT
- * syscall: the syscall sees a UBUF iterator over this process's memory, and
- * iov_iter_extract_pages() pins it (FOLL_WRITE for a read into it). A
- * registered (io_uring fixed) buffer reaches the kernel as a BVEC over pages
- * it already holds long-term: extraction only lists them.
+ * One O_DIRECT transfer of @len bytes, pinned for its duration as the kernel
+ * pins it (kpin_model.h). A read stops at end of file (a short or empty
+ * result); returns bytes or -errno.
  */
-static int pin_for_io(const struct io_ops *io, void *buf, size_t len, unsigned int dir,
-		      struct io_pins *p)
-{
-	struct iov_iter it;
-
-	p->n = 0;
-	if (io->registered && io->registered(buf, len)) {
-		struct bio_vec bv = { virt_to_page(buf), len, (uintptr_t)buf % PAGE_SIZE };
-
-		iov_iter_bvec(&it, dir, &bv, 1, len);
-		while (iov_iter_count(&it)) {
-			struct page **slot = p->pages;
-			size_t off0;
-
-			if (iov_iter_extract_pages(&it, &slot, iov_iter_count(&it), SPAN_PAGES, 0,
-						   &off0) <= 0)
-				return -EFAULT;
-		}
-		return 0;
-	}
-	iov_iter_ubuf(&it, dir, buf, len);
-	while (iov_iter_count(&it)) {
-		struct page **slot = &p->pages[p->n];
-		size_t off0;
-		ssize_t got = iov_iter_extract_pages(&it, &slot, iov_iter_count(&it),
-						     SPAN_PAGES - p->n, 0, &off0);
-
-		if (got <= 0) {
-			unpin_user_pages(p->pages, p->n);
-			p->n = 0;
-			return got ? (int)got : -EFAULT;
-		}
-		p->n += DIV_ROUND_UP(off0 + got, PAGE_SIZE);
-	}
-	return 0;
-}
-
-static void unpin_after_io(struct io_pins *p, bool dirty)
-{
-	if (unsafe_skip_unpin())
-		return;
-	if (unsafe_active(UNSAFE_MISMATCH)) {
-		for (long k = 0; k < p->n; k++)
-			put_page(p->pages[k]);	/* deliberately the wrong release */
-		return;
-	}
-	unpin_user_pages_dirty_lock(p->pages, p->n, dirty);
-}
-
-/*
- * One O_DIRECT transfer of @len bytes, pinned for its duration. A read stops
- * at end of file (a short or empty result); returns bytes or -errno.
- */
-static ssize_t direct_rw(const struct io_ops *io, int fd, void *buf, size_t len, off_t pos,
+static ssize_t direct_rw(const struct pinfs_file *f, void *buf, size_t len, off_t pos,
 			 bool write)
 {
-	struct io_pins pins;
+	const struct pinfs_engine *e = f->engine;
+	int fd = f->dio_fd;
+	struct kpins pins;
 	size_t done = 0;
 	int err;
 
-	err = pin_for_io(io, buf, len, write ? ITER_SOURCE : ITER_DEST, &pins);
+	err = kpin_direct_io(&pins, buf, len, write ? ITER_SOURCE : ITER_DEST,
+			     e->registered && e->registered(buf, len));
 	if (err)
 		return err;
 	while (done < len) {
-		ssize_t r = write ? io->write(fd, (char *)buf + done, len - done, pos + done)
-				  : io->read(fd, (char *)buf + done, len - done, pos + done);
+		ssize_t r = write ? e->write(fd, (char *)buf + done, len - done, pos + done)
+				  : e->read(fd, (char *)buf + done, len - done, pos + done);
 
 		if (r == -EINTR)
 			continue;
@@ -193,15 +133,12 @@ static ssize_t direct_rw(const struct io_ops *io, int fd, void *buf, size_t len,
 		if (!write && (size_t)r < len - done + r)
 			break;	/* a short O_DIRECT read ends at end of file */
 	}
-	unpin_after_io(&pins, !write);
+	kpin_direct_io_done(&pins);
 	return (ssize_t)done;
 }
 
-/* ---- page-cache and pipe transfers ---- */
-
 /* Read into a memory iterator with plain syscalls, advancing it. */
-static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			     off_t pos)
+static ssize_t buffered_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	size_t done = 0;
 
@@ -209,9 +146,9 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 		struct iovec iov;
 		ssize_t r;
 
-		if (engine_iter_iovecs(to, &iov, 1) != 1)
+		if (iov_iter_to_iovecs(to, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
-		r = io->read(f->fd, iov.iov_base, iov.iov_len, pos + done);
+		r = f->engine->read(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
 			continue;
 		if (r < 0)
@@ -226,8 +163,7 @@ static ssize_t buffered_read(const struct io_ops *io, struct pinfs_file *f, stru
 }
 
 /* Write @len bytes of @from at @pos through the page cache (PIPE: spliced), advancing it. */
-static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
-			      struct iov_iter *from, off_t pos, size_t len)
+static ssize_t buffered_write(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	size_t done = 0;
 
@@ -247,9 +183,9 @@ static ssize_t buffered_write(const struct io_ops *io, struct pinfs_file *f,
 			continue;
 		}
 		iov_iter_truncate(&part, len - done);
-		if (engine_iter_iovecs(&part, &iov, 1) != 1)
+		if (iov_iter_to_iovecs(&part, &iov, 1) != 1)
 			return done ? (ssize_t)done : -EINVAL;
-		r = io->write(f->fd, iov.iov_base, iov.iov_len, pos + done);
+		r = f->engine->write(f->fd, iov.iov_base, iov.iov_len, pos + done);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
@@ -291,35 +227,27 @@ static ssize_t splice_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 /* ---- READ ---- */
 
 /*
- * Where the A-aligned span around the data of @to can be read in place: @to
- * is one DEST BVEC segment over arena pages, which belong wholly to the
- * request (engine.h), with room for @head bytes before the data and the span's
+ * Where the A-aligned span around the data of @to can be read in place: the
+ * data lies in one DEST BVEC segment over arena pages, which belong wholly to
+ * the request (engine.h), with room for @head bytes before the data and the span's
  * end inside its last page, at an address that satisfies the memory alignment.
  * Returns the span's address, or NULL.
  */
 static char *span_in_place(const struct iov_iter *to, size_t head, size_t span,
 			   const struct dio_rules *r)
 {
-	const struct bio_vec *bv = to->bvec;
-	char *first, *data, *start;
-	size_t room_end;
+	struct bvec_span s;
+	char *start;
 
-	if (!iov_iter_is_bvec(to) || to->nr_segs != 1 ||
-	    !(atomic_load(&bv->bv_page->flags) & PG_arena))
+	if (!iov_iter_bvec_span(to, &s) || !page_is_arena(s.page) || s.before < head)
 		return NULL;
-	first = page_address(bv->bv_page);
-	data = first + bv->bv_offset + to->iov_offset;
-	room_end = dio_round_up(bv->bv_offset + bv->bv_len, PAGE_SIZE);
-	if (bv->bv_len - to->iov_offset < iov_iter_count(to) || data - first < (ptrdiff_t)head)
-		return NULL;
-	start = data - head;
-	if ((uintptr_t)start % r->mem_align || (size_t)(start - first) + span > room_end)
+	start = s.data - head;
+	if ((uintptr_t)start % r->mem_align || span > head + iov_iter_count(to) + s.after)
 		return NULL;
 	return start;
 }
 
-static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos)
+static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	size_t len = iov_iter_count(to);
 	off_t start = dio_round_down(pos, f->dio.off_align);
@@ -334,14 +262,14 @@ static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct
 		return -ENOBUFS;	/* no aligned span reaches these bytes: the page cache does */
 	buf = span_in_place(to, head, span, &f->dio);
 	if (!buf) {
-		if (span > SPAN_PAGES * PAGE_SIZE || !bounce_arena)
+		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !bounce_arena)
 			return -ENOBUFS;
 		bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(span, PAGE_SIZE));
 		if (!bounce)
 			return -ENOBUFS;
 		buf = page_address(bounce);
 	}
-	got = direct_rw(io, f->dio_fd, buf, span, start, false);
+	got = direct_rw(f, buf, span, start, false);
 	if (got < 0) {
 		n = got;
 		goto out;
@@ -360,14 +288,15 @@ out:
 	return n;
 }
 
-bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
-			off_t pos, struct read_plan *plan)
+bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t pos,
+			struct read_plan *plan)
 {
+	const struct pinfs_engine *e = f->engine;
 	size_t len = iov_iter_count(to);
 	off_t start, end;
-	struct io_pins pins;
+	struct kpins pins;
 
-	if (!len || !direct_usable(f) || !io->registered)
+	if (!len || !direct_usable(f) || !e->registered)
 		return false;
 	start = dio_round_down(pos, f->dio.off_align);
 	end = dio_span_end(pos, len, f->dio.off_align);
@@ -376,24 +305,24 @@ bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const str
 	plan->head = pos - start;
 	plan->span = end - start;
 	plan->buf = span_in_place(to, plan->head, plan->span, &f->dio);
-	if (!plan->buf || !io->registered(plan->buf, plan->span))
+	if (!plan->buf || !e->registered(plan->buf, plan->span))
 		return false;
 	/* Registered pages are only listed (spec §3.3): nothing to release later. */
-	if (pin_for_io(io, plan->buf, plan->span, ITER_DEST, &pins))
+	if (kpin_direct_io(&pins, plan->buf, plan->span, ITER_DEST, true))
 		return false;
 	plan->fd = f->dio_fd;
 	plan->start = start;
 	return true;
 }
 
-ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos, const struct read_plan *plan, ssize_t res)
+ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
+			   const struct read_plan *plan, ssize_t res)
 {
 	size_t n;
 
 	if (res == -EINVAL) {
 		direct_failed(f);
-		return buffered_read(io, f, to, pos);
+		return buffered_read(f, to, pos);
 	}
 	if (res < 0)
 		return res;
@@ -403,8 +332,7 @@ ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct
 	return n;
 }
 
-ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-		      off_t pos)
+ssize_t datapath_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 {
 	if (!iov_iter_count(to))
 		return 0;
@@ -412,7 +340,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
 		return splice_read(f, to, pos);
 	if (direct_usable(f)) {
 		struct iov_iter saved = *to;
-		ssize_t n = direct_read(io, f, to, pos);
+		ssize_t n = direct_read(f, to, pos);
 
 		if (n != -EINVAL && n != -ENOBUFS)
 			return n;
@@ -420,7 +348,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
 			direct_failed(f);
 		*to = saved;
 	}
-	return buffered_read(io, f, to, pos);
+	return buffered_read(f, to, pos);
 }
 
 /* ---- WRITE ---- */
@@ -431,8 +359,7 @@ ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_
  * arena pages. Returns bytes written (advancing @from) or -errno; -ENOBUFS and
  * -EINVAL (before anything was written) ask the caller to use the page cache.
  */
-static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
-			    struct iov_iter *from, off_t pos, size_t len)
+static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	struct iov_iter mid = *from;
 	struct page *bounce;
@@ -449,15 +376,15 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 	}
 	iov_iter_truncate(&mid, len);
 	if (iov_iter_is_aligned(&mid, f->dio.mem_align - 1, f->dio.off_align - 1) &&
-	    engine_iter_iovecs(&mid, &iov, 1) == 1 && iov.iov_len == len) {
-		n = direct_rw(io, f->dio_fd, iov.iov_base, len, pos, true);
+	    iov_iter_to_iovecs(&mid, &iov, 1) == 1 && iov.iov_len == len) {
+		n = direct_rw(f, iov.iov_base, len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
 			stats_count_bytes(PATH_DIRECT, STATS_WRITE, n);
 		}
 		return n;
 	}
-	if (!bounce_arena || len > SPAN_PAGES * PAGE_SIZE)
+	if (!bounce_arena || len > KPIN_MAX_PAGES * PAGE_SIZE)
 		return -ENOBUFS;
 	bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(len, PAGE_SIZE));
 	if (!bounce)
@@ -465,7 +392,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 	if (copy_from_iter(page_address(bounce), len, &mid) != len) {
 		n = -EFAULT;
 	} else {
-		n = direct_rw(io, f->dio_fd, page_address(bounce), len, pos, true);
+		n = direct_rw(f, page_address(bounce), len, pos, true);
 		if (n > 0) {
 			iov_iter_advance(from, n);
 			stats_count_bytes(PATH_BOUNCED, STATS_WRITE, n);
@@ -476,8 +403,7 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 }
 
 /* Write head (page cache), middle (O_DIRECT) and tail (page cache) in order. */
-static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-			   off_t pos, size_t len)
+static ssize_t write_split(struct pinfs_file *f, struct iov_iter *from, off_t pos, size_t len)
 {
 	off_t end = dio_end(pos, len);
 	off_t mid_start = dio_round_up(pos, f->dio.off_align);
@@ -486,7 +412,7 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 
 	/* No aligned middle (a round-up saturated at DIO_OFF_MAX has none either). */
 	if (mid_start >= mid_end || end - pos != (off_t)len)
-		return buffered_write(io, f, from, pos, len);
+		return buffered_write(f, from, pos, len);
 	parts[0] = mid_start - pos;
 	parts[1] = mid_end - mid_start;
 	parts[2] = end - mid_end;
@@ -496,13 +422,13 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 		if (!parts[k])
 			continue;
 		if (k == 1) {
-			n = direct_write(io, f, from, pos + done, parts[k]);
+			n = direct_write(f, from, pos + done, parts[k]);
 			if (n == -EINVAL)
 				direct_failed(f);
 			if (n == -EINVAL || n == -ENOBUFS)
-				n = buffered_write(io, f, from, pos + done, parts[k]);
+				n = buffered_write(f, from, pos + done, parts[k]);
 		} else {
-			n = buffered_write(io, f, from, pos + done, parts[k]);
+			n = buffered_write(f, from, pos + done, parts[k]);
 		}
 		if (n < 0)
 			return done ? (ssize_t)done : n;
@@ -513,8 +439,7 @@ static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct
 	return done;
 }
 
-ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-		       off_t pos)
+ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos)
 {
 	size_t len = iov_iter_count(from);
 	unsigned int a = direct_usable(f) ? f->dio.off_align : 1;
@@ -529,9 +454,9 @@ ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov
 	range_lock(&f->inode->writes, &r, dio_round_down(pos, a),
 		   dio_round_up(dio_end(pos, len), a));
 	if (direct_usable(f))
-		n = write_split(io, f, from, pos, len);
+		n = write_split(f, from, pos, len);
 	else
-		n = buffered_write(io, f, from, pos, len);
+		n = buffered_write(f, from, pos, len);
 	range_unlock(&f->inode->writes, &r);
 	return n;
 }

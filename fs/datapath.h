@@ -2,7 +2,7 @@
 /*
  * The data path shared by the engines: how one READ or WRITE is split between
  * O_DIRECT on the backing file, a bounce through arena pages, the backing page
- * cache, and splice, and how the pages it uses are pinned in the ledger.
+ * cache, and splice.
  *
  * The plan for a request at [pos, pos + len), with the backing file's O_DIRECT
  * alignment A (dio.h):
@@ -19,8 +19,7 @@
  *    different writes never race on one block).
  *  - PIPE iterators (splice mode) are spliced to or from the file.
  * Every page an O_DIRECT syscall uses is pinned in the ledger for exactly the
- * duration of the syscall, as the kernel pins it (FOLL_PIN, plus FOLL_WRITE
- * for a read), and released with unpin_user_pages_dirty_lock(); buffered I/O
+ * duration of the syscall, as the kernel pins it (kpin_model.h); buffered I/O
  * copies and pins nothing, as in the kernel.
  */
 #ifndef PINFS_DATAPATH_H
@@ -32,32 +31,17 @@
 #include <pinit/uio.h>
 
 #include "pinfs.h"
-#include "stats.h"
 
 struct arena;
 
 struct pinfs_file;
 
-/* One backing syscall, issued the engine's way. Returns bytes or -errno. */
-struct io_ops {
-	enum stats_engine kind;
-	ssize_t (*read)(int fd, void *buf, size_t len, off_t pos);
-	ssize_t (*write)(int fd, const void *buf, size_t len, off_t pos);
-	/*
-	 * Optional: true if I/O on @buf uses pages the kernel already holds
-	 * (io_uring fixed buffers), so a syscall pins nothing (spec §3.3).
-	 */
-	bool (*registered)(const void *buf, size_t len);
-};
-
-/* pread/pwrite; the uring engine falls back to these. */
-extern const struct io_ops sync_io;
-
-/* read_iter()/write_iter() of an engine (engine.h), issuing syscalls through @io. */
-ssize_t datapath_read(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-		      off_t pos);
-ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
-		       off_t pos);
+/*
+ * read_iter(), write_iter() of every engine (engine.h): the plan above, with
+ * each backing syscall issued by @f's engine (f->engine->read, ->write).
+ */
+ssize_t datapath_read(struct pinfs_file *f, struct iov_iter *to, off_t pos);
+ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos);
 
 /*
  * datapath_read() in two halves, for an engine that queues reads
@@ -75,10 +59,10 @@ struct read_plan {
 	off_t start;		/* aligned file offset */
 	size_t head;		/* bytes before the requested data */
 };
-bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const struct iov_iter *to,
-			off_t pos, struct read_plan *plan);
-ssize_t datapath_read_done(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *to,
-			   off_t pos, const struct read_plan *plan, ssize_t res);
+bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t pos,
+			struct read_plan *plan);
+ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
+			   const struct read_plan *plan, ssize_t res);
 
 /* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
 int datapath_open(struct pinfs *fs, struct pinfs_file *f);

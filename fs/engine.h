@@ -6,8 +6,10 @@
  * ITER_SOURCE over the FUSE write payload, ITER_DEST over the thread's reply
  * buffer (arena pages, BVEC). An engine moves data between the iterator and
  * the backing file and advances the iterator by exactly what it moved, as the
- * kernel's ->read_iter/->write_iter do. New engines (O_DIRECT, arena bounce,
- * splice, io_uring) are added here; the handlers do not change.
+ * kernel's ->read_iter/->write_iter do. How a request is split between
+ * O_DIRECT, bounce, page cache and splice is the data path's (datapath.h), the
+ * same for every engine; an engine says how each backing syscall is issued:
+ * pread/pwrite (engine_sync.c) or io_uring (engine_uring.c).
  */
 #ifndef PINFS_ENGINE_H
 #define PINFS_ENGINE_H
@@ -34,28 +36,45 @@ struct engine_op {
 	struct read_plan plan;
 };
 
+/*
+ * One engine: how the data path (datapath.h) issues its backing syscalls.
+ * The entry points that the handlers call (open, release, read_iter,
+ * write_iter) are the data path's own, the same in every engine; what an
+ * engine supplies is read, write and registered, and optionally batching.
+ */
 struct pinfs_engine {
 	const char *name;
 	enum stats_engine kind;
 
-	/* Optional: per-open setup and teardown (engine_data). Return 0 or -errno. */
+	/* Optional: per-open setup and teardown (datapath_open/_release). Return 0 or -errno. */
 	int (*open)(struct pinfs *fs, struct pinfs_file *f);
 	void (*release)(struct pinfs *fs, struct pinfs_file *f);
 
 	/*
-	 * Read up to iov_iter_count(@to) bytes at @pos into @to. Returns the
-	 * bytes read (fewer only at end of file), advancing @to by them, or
-	 * -errno if nothing was read. The pages of a DEST BVEC belong wholly to
-	 * the request: the engine may also write the parts of its first and last
-	 * page outside the iterator (the slack an O_DIRECT read's alignment needs).
+	 * Read up to iov_iter_count(@to) bytes at @pos into @to (datapath_read).
+	 * Returns the bytes read (fewer only at end of file), advancing @to by
+	 * them, or -errno if nothing was read. The pages of a DEST BVEC belong
+	 * wholly to the request: the engine may also write the parts of its first
+	 * and last page outside the iterator (the slack an O_DIRECT read's
+	 * alignment needs).
 	 */
 	ssize_t (*read_iter)(struct pinfs_file *f, struct iov_iter *to, off_t pos);
 
 	/*
-	 * Write all of @from at @pos. Returns the bytes written, advancing @from
-	 * by them, or -errno if nothing was written.
+	 * Write all of @from at @pos (datapath_write). Returns the bytes written,
+	 * advancing @from by them, or -errno if nothing was written.
 	 */
 	ssize_t (*write_iter)(struct pinfs_file *f, struct iov_iter *from, off_t pos);
+
+	/* One backing syscall, issued this engine's way. Returns bytes or -errno. */
+	ssize_t (*read)(int fd, void *buf, size_t len, off_t pos);
+	ssize_t (*write)(int fd, const void *buf, size_t len, off_t pos);
+
+	/*
+	 * Optional: true if I/O on @buf uses pages the kernel already holds
+	 * (io_uring fixed buffers), so a syscall pins nothing (spec §3.3).
+	 */
+	bool (*registered)(const void *buf, size_t len);
 
 	/* Optional: release the calling worker thread's engine state before it exits. */
 	void (*thread_exit)(void);
@@ -77,18 +96,11 @@ struct pinfs_engine {
 	unsigned int (*queued)(void);
 };
 
-/* pread/pwrite (engine_sync.c) and io_uring (engine_uring.c), both on datapath.c. */
+/* pread/pwrite (engine_sync.c) and io_uring (engine_uring.c). */
 extern const struct pinfs_engine engine_sync;
 extern const struct pinfs_engine engine_uring;
 
 /* The engine called @name, or NULL. */
 const struct pinfs_engine *engine_find(const char *name);
-
-/*
- * The iterator's remaining data as at most @max iovecs (UBUF, IOVEC, KVEC and
- * BVEC; BVEC pages are virtually contiguous from bv_page). Does not advance.
- * Returns the number of iovecs, or -EINVAL for PIPE and DISCARD iterators.
- */
-int engine_iter_iovecs(const struct iov_iter *i, struct iovec *iov, int max);
 
 #endif

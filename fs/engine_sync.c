@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The sync engine: the data path (datapath.h) with pread(2)/pwrite(2). */
+/* The sync engine (engine.h): each backing syscall is a pread(2) or pwrite(2). */
 #include <errno.h>
 #include <unistd.h>
 
@@ -20,27 +20,13 @@ static ssize_t sync_write(int fd, const void *buf, size_t len, off_t pos)
 	return r < 0 ? -errno : r;
 }
 
-const struct io_ops sync_io = {
-	.kind = ENGINE_SYNC,
-	.read = sync_read,
-	.write = sync_write,
-};
-
-static ssize_t sync_read_iter(struct pinfs_file *f, struct iov_iter *to, off_t pos)
-{
-	return datapath_read(&sync_io, f, to, pos);
-}
-
-static ssize_t sync_write_iter(struct pinfs_file *f, struct iov_iter *from, off_t pos)
-{
-	return datapath_write(&sync_io, f, from, pos);
-}
-
 const struct pinfs_engine engine_sync = {
 	.name = "sync",
 	.kind = ENGINE_SYNC,
 	.open = datapath_open,
 	.release = datapath_release,
-	.read_iter = sync_read_iter,
-	.write_iter = sync_write_iter,
+	.read_iter = datapath_read,
+	.write_iter = datapath_write,
+	.read = sync_read,
+	.write = sync_write,
 };

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The uring engine: the data path (datapath.h) with one io_uring per worker
- * thread. The buffer arena is registered with each ring as fixed buffer 0 (a
- * long-term pin on every page, recorded as PIN_LONGTERM), so I/O on arena
- * pages is READ_FIXED/WRITE_FIXED: the kernel uses the registered pages and
- * pins nothing per request, and the ledger sees the pages listed (a BVEC), as
- * spec §3.3 says of registered buffers. Other buffers use plain READ/WRITE.
+ * The uring engine (engine.h): the data path's backing syscalls go through
+ * one io_uring per worker thread. The buffer arena is registered with each
+ * ring as fixed buffer 0 (a long-term pin on every page, recorded as
+ * PIN_LONGTERM), so I/O on arena pages is READ_FIXED/WRITE_FIXED: the kernel
+ * uses the registered pages and pins nothing per request, and the ledger sees
+ * the pages listed (a BVEC), as spec §3.3 says of registered buffers. Other
+ * buffers use plain READ/WRITE.
  *
  * Batching: a READ whose O_DIRECT read goes straight into registered pages
  * can be queued instead (read_queue()); loop.c's worker then takes the next
@@ -81,14 +82,7 @@ static bool ring_ready(void)
 
 static bool in_registered(const void *buf, size_t len)
 {
-	struct arena *a = ut.registered;
-	const char *base;
-
-	if (!a)
-		return false;
-	base = arena_base(a);
-	return (const char *)buf >= base &&
-	       (const char *)buf + len <= base + arena_npages(a) * PAGE_SIZE;
+	return ut.registered && arena_contains(ut.registered, buf, len);
 }
 
 static void uring_flush(void);
@@ -130,14 +124,14 @@ static ssize_t ring_rw(int fd, void *buf, size_t len, off_t pos, bool write)
 static ssize_t uring_read(int fd, void *buf, size_t len, off_t pos)
 {
 	if (!ring_ready())
-		return sync_io.read(fd, buf, len, pos);
+		return engine_sync.read(fd, buf, len, pos);
 	return ring_rw(fd, buf, len, pos, false);
 }
 
 static ssize_t uring_write(int fd, const void *buf, size_t len, off_t pos)
 {
 	if (!ring_ready())
-		return sync_io.write(fd, buf, len, pos);
+		return engine_sync.write(fd, buf, len, pos);
 	return ring_rw(fd, (void *)buf, len, pos, true);
 }
 
@@ -146,30 +140,13 @@ static bool uring_registered(const void *buf, size_t len)
 	return ring_ready() && in_registered(buf, len);
 }
 
-static const struct io_ops uring_io = {
-	.kind = ENGINE_URING,
-	.read = uring_read,
-	.write = uring_write,
-	.registered = uring_registered,
-};
-
-static ssize_t uring_read_iter(struct pinfs_file *f, struct iov_iter *to, off_t pos)
-{
-	return datapath_read(&uring_io, f, to, pos);
-}
-
-static ssize_t uring_write_iter(struct pinfs_file *f, struct iov_iter *from, off_t pos)
-{
-	return datapath_write(&uring_io, f, from, pos);
-}
-
 static bool uring_read_queue(struct pinfs_file *f, struct iov_iter *to, off_t pos,
 			     struct engine_op *op)
 {
 	struct io_uring_sqe *sqe;
 
 	if (ut.queued >= BATCH_MAX || !ring_ready() ||
-	    !datapath_read_plan(&uring_io, f, to, pos, &op->plan))
+	    !datapath_read_plan(f, to, pos, &op->plan))
 		return false;
 	sqe = io_uring_get_sqe(&ut.ring);
 	if (!sqe)
@@ -223,8 +200,7 @@ static void uring_flush(void)
 	for (unsigned int k = 0; k < n; k++) {
 		struct engine_op *op = ops[k];
 
-		op->done(op, datapath_read_done(&uring_io, op->f, op->to, op->pos, &op->plan,
-						res[k]));
+		op->done(op, datapath_read_done(op->f, op->to, op->pos, &op->plan, res[k]));
 	}
 }
 
@@ -250,8 +226,11 @@ const struct pinfs_engine engine_uring = {
 	.kind = ENGINE_URING,
 	.open = datapath_open,
 	.release = datapath_release,
-	.read_iter = uring_read_iter,
-	.write_iter = uring_write_iter,
+	.read_iter = datapath_read,
+	.write_iter = datapath_write,
+	.read = uring_read,
+	.write = uring_write,
+	.registered = uring_registered,
 	.thread_exit = uring_thread_exit,
 	.read_queue = uring_read_queue,
 	.flush = uring_flush,

@@ -23,13 +23,13 @@
 #include <unistd.h>
 
 #include <pinit/arena.h>
-#include <pinit/gup.h>
 
 #include "datapath.h"
 #include "engine.h"
 #include "file.h"
 #include "hold.h"
 #include "inode.h"
+#include "kpin_model.h"
 #include "loop.h"
 #include "unsafe.h"
 
@@ -40,25 +40,17 @@ static size_t read_pages(off_t pos, size_t size)
 }
 
 /*
- * Send @n bytes at @data. While libfuse's writev() runs, the kernel copies out
- * of these pages holding FOLL_GET references (fuse_copy_fill(), spec §3.4);
- * the ledger records the same references around the call.
+ * Send @n bytes at @data, with the references the kernel holds on them while
+ * libfuse's writev() runs (kpin_model.h, spec §3.4).
  */
 static int reply_from_pages(fuse_req_t req, char *data, size_t n)
 {
-	struct page *refs[PINFS_IO_PAGES];
-	long got = 0;
+	struct kpins refs;
 	int ret;
 
-	if (n) {
-		unsigned long first = (uintptr_t)data & PAGE_MASK;
-		int npages = DIV_ROUND_UP((uintptr_t)data + n - first, PAGE_SIZE);
-
-		got = get_user_pages_fast(first, npages, 0, refs);
-	}
+	kpin_reply_copy(&refs, data, n);
 	ret = fuse_reply_buf(req, data, n);
-	for (long k = 0; k < got; k++)
-		put_page(refs[k]);
+	kpin_reply_copy_done(&refs);
 	return ret;
 }
 
@@ -117,33 +109,27 @@ static int reply_from_pipe(fuse_req_t req, struct thread_pipe *p, size_t n)
 
 /*
  * vmsplice() the reply into the thread's pipe and splice it on (spec §4).
- * While the data sits in the pipe the pages are pinned as a source, as a
- * vmsplice that took FOLL_PIN would (Hildenbrand, Jan 2023): with pin_check
- * on they are read-only, so reusing them before the pipe drains (V-1) is
- * caught instead of corrupting the reply. They are unpinned once the reply
- * call returned, which is when the pipe is drained.
+ * While the data sits in the pipe the pages are pinned as a source
+ * (kpin_model.h): with pin_check on they are read-only, so reusing them before
+ * the pipe drains (V-1) is caught instead of corrupting the reply. They are
+ * unpinned once the reply call returned, which is when the pipe is drained.
  */
 static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, size_t n)
 {
 	struct thread_pipe *p = thread_pipe(th);
-	struct page *pins[PINFS_IO_PAGES];
 	struct iovec iov = { data, n };
-	long npins = 0;
+	struct kpins pins;
 	int ret;
 
 	if (!p || !libfuse_splices(p, n))
 		return reply_from_pages(req, data, n);
-	npins = pin_user_pages_fast((uintptr_t)data & PAGE_MASK,
-				    DIV_ROUND_UP((uintptr_t)data + n - ((uintptr_t)data & PAGE_MASK),
-						 PAGE_SIZE),
-				    0, pins);
+	kpin_vmsplice(&pins, data, n);
 	while (iov.iov_len) {
 		ssize_t r = vmsplice(p->fd[1], &iov, 1, 0);
 
 		if (r <= 0) {
 			drain(p);
-			if (npins > 0)
-				unpin_user_pages(pins, npins);
+			kpin_vmsplice_done(&pins);
 			return reply_from_pages(req, data, n);
 		}
 		iov.iov_base = (char *)iov.iov_base + r;
@@ -153,8 +139,7 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 	if (unsafe_active(UNSAFE_VMSPLICE_REUSE))
 		memset(data, 0xa5, n);	/* the buffer "reused" before the pipe drained */
 	ret = reply_from_pipe(req, p, n);
-	if (npins > 0)
-		unpin_user_pages(pins, npins);
+	kpin_vmsplice_done(&pins);
 	return ret;
 }
 

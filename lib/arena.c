@@ -169,7 +169,7 @@ struct arena *arena_create(size_t npages, unsigned int flags)
 
 		page->addr = (uintptr_t)a->base + n * PAGE_SIZE;
 		atomic_init(&page->refcount, 1);
-		atomic_init(&page->flags, PG_arena | (flags & ARENA_LARGE ? PG_large : 0));
+		atomic_init(&page->flags, PINIT_PG_ARENA | (flags & ARENA_LARGE ? PG_large : 0));
 	}
 	a->slot = claim_slot(a);
 	if (a->slot < 0) {
@@ -218,6 +218,14 @@ size_t arena_npages(const struct arena *a)
 	return a->npages;
 }
 
+bool arena_contains(const struct arena *a, const void *addr, size_t len)
+{
+	size_t size = a->npages * PAGE_SIZE;
+
+	return (uintptr_t)addr >= (uintptr_t)a->base && len <= size &&
+	       (uintptr_t)addr - (uintptr_t)a->base <= size - len;
+}
+
 size_t arena_free_pages(struct arena *a)
 {
 	size_t n;
@@ -243,7 +251,7 @@ static bool usable(struct arena *a, size_t n, const struct pinit_site *site)
 		return true;
 	a->state[n] = PAGE_HELD;
 	a->nfree--;
-	atomic_fetch_or(&page->flags, PG_held);
+	atomic_fetch_or(&page->flags, PINIT_PG_HELD);
 	if (ledger_mode() != PIN_CHECK_OFF)
 		ledger_report(LV_REUSE_PINNED, page, site);
 	return false;
@@ -304,13 +312,13 @@ void _arena_free(struct arena *a, struct page *first, size_t count, const struct
 		}
 		/* Dekker with arena_page_released(): flag first, then look at the counts. */
 		a->state[n] = PAGE_HELD;
-		atomic_fetch_or(&page->flags, PG_held);
+		atomic_fetch_or(&page->flags, PINIT_PG_HELD);
 		if (page_busy(page)) {
 			if (ledger_mode() != PIN_CHECK_OFF)
 				ledger_report(LV_FREE_PINNED, page, site);
 			continue;
 		}
-		atomic_fetch_and(&page->flags, ~(unsigned int)PG_held);
+		atomic_fetch_and(&page->flags, ~(unsigned int)PINIT_PG_HELD);
 		a->state[n] = PAGE_FREE;
 		a->nfree++;
 	}
@@ -322,7 +330,7 @@ void arena_page_released(struct page *page)
 	struct arena *a;
 	size_t n;
 
-	if (!(atomic_load(&page->flags) & PG_held) || page_busy(page))
+	if (!(atomic_load(&page->flags) & PINIT_PG_HELD) || page_busy(page))
 		return;
 	a = arena_of_page(page);
 	if (!a)
@@ -330,7 +338,7 @@ void arena_page_released(struct page *page)
 	n = page_index(a, page);
 	pthread_mutex_lock(&a->lock);
 	if (a->state[n] == PAGE_HELD && !page_busy(page)) {
-		atomic_fetch_and(&page->flags, ~(unsigned int)PG_held);
+		atomic_fetch_and(&page->flags, ~(unsigned int)PINIT_PG_HELD);
 		a->state[n] = PAGE_FREE;
 		a->nfree++;
 	}
@@ -377,9 +385,9 @@ static void set_protection(struct page *page, bool readonly)
 	if (mprotect(page_address(page), PAGE_SIZE, prot))
 		return;
 	if (readonly)
-		atomic_fetch_or(&page->flags, PG_protected);
+		atomic_fetch_or(&page->flags, PINIT_PG_PROTECTED);
 	else
-		atomic_fetch_and(&page->flags, ~(unsigned int)PG_protected);
+		atomic_fetch_and(&page->flags, ~(unsigned int)PINIT_PG_PROTECTED);
 }
 
 void arena_update_protection(struct page *page)
@@ -391,12 +399,12 @@ void arena_update_protection(struct page *page)
 	page_lock(page);
 	pins = atomic_load(&page->pins);
 	if (!pin_field(pins, PAGE_PIN_SOURCE))
-		atomic_fetch_and(&page->flags, ~(unsigned int)PG_violated);
+		atomic_fetch_and(&page->flags, ~(unsigned int)PINIT_PG_VIOLATED);
 	flags = atomic_load(&page->flags);
 	/* Source pins and no destination pin: nothing may write the page. */
 	want = pin_field(pins, PAGE_PIN_SOURCE) && !pin_field(pins, PAGE_PIN_DEST) &&
-	       !(flags & PG_violated) && ledger_mode() != PIN_CHECK_OFF;
-	if (want != !!(flags & PG_protected))
+	       !(flags & PINIT_PG_VIOLATED) && ledger_mode() != PIN_CHECK_OFF;
+	if (want != !!(flags & PINIT_PG_PROTECTED))
 		set_protection(page, want);
 	page_unlock(page);
 }
@@ -415,10 +423,10 @@ bool arena_handle_fault(void *addr)
 	if (!page)
 		return false;
 	page_lock(page);
-	was_protected = atomic_load(&page->flags) & PG_protected;
+	was_protected = atomic_load(&page->flags) & PINIT_PG_PROTECTED;
 	if (was_protected) {
 		set_protection(page, false);
-		atomic_fetch_or(&page->flags, PG_violated);
+		atomic_fetch_or(&page->flags, PINIT_PG_VIOLATED);
 	}
 	page_unlock(page);
 	if (was_protected) {

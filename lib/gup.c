@@ -77,11 +77,6 @@ static size_t grabbable_pages(uintptr_t start, size_t npages, unsigned int gup_f
 	return n;
 }
 
-static bool is_arena(const struct page *page)
-{
-	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_arena;
-}
-
 static void grab_ref(struct page *page, const struct pinit_site *site)
 {
 	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);
@@ -139,7 +134,7 @@ bool gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_
 							memory_order_seq_cst,
 							memory_order_relaxed));
 	page_set_owner(page, site);
-	if (is_arena(page) && ledger_mode() != PIN_CHECK_OFF)
+	if (page_is_arena(page) && ledger_mode() != PIN_CHECK_OFF)
 		arena_update_protection(page);
 	return true;
 }
@@ -218,10 +213,10 @@ static bool dec_unless_zero(atomic_int *v)
 
 static void after_release(struct page *page)
 {
-	if (is_arena(page)) {
+	if (page_is_arena(page)) {
 		/* A page protected before a switch to PIN_CHECK_OFF must still be unprotected. */
 		if (ledger_mode() != PIN_CHECK_OFF ||
-		    (atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_protected))
+		    (atomic_load_explicit(&page->flags, memory_order_relaxed) & PINIT_PG_PROTECTED))
 			arena_update_protection(page);
 		arena_page_released(page);
 	}

@@ -606,6 +606,50 @@ size_t iov_iter_single_seg_count(const struct iov_iter *i)
 	return i->count;
 }
 
+/* Records each run of data it is given as one iovec; stops (takes nothing) once @iov is full. */
+struct iovec_fill {
+	struct iovec *iov;
+	int n, max;
+};
+
+static size_t fill_iovec(void *iter_base, size_t progress, size_t len, void *priv)
+{
+	struct iovec_fill *fill = priv;
+
+	if (fill->n == fill->max)
+		return len;
+	fill->iov[fill->n++] = (struct iovec){ iter_base, len };
+	return 0;
+}
+
+int iov_iter_to_iovecs(const struct iov_iter *i, struct iovec *iov, int max)
+{
+	struct iovec_fill fill = { iov, 0, max };
+	struct iov_iter walk = *i;
+
+	if (iov_iter_is_discard(i) || iov_iter_is_pipe(i))
+		return -EINVAL;
+	if (max <= 0)
+		return 0;
+	iterate_and_advance(&walk, walk.count, &fill, fill_iovec, fill_iovec);
+	return fill.n;
+}
+
+bool iov_iter_bvec_span(const struct iov_iter *i, struct bvec_span *span)
+{
+	const struct bio_vec *bv = i->bvec;
+	size_t end;
+
+	if (!iov_iter_is_bvec(i) || !i->nr_segs || bv->bv_len - i->iov_offset < i->count)
+		return false;
+	end = DIV_ROUND_UP((size_t)bv->bv_offset + bv->bv_len, PAGE_SIZE) * PAGE_SIZE;
+	span->page = bv->bv_page;
+	span->before = bv->bv_offset + i->iov_offset;
+	span->data = (char *)page_address(bv->bv_page) + span->before;
+	span->after = end - span->before - i->count;
+	return true;
+}
+
 /*
  * The kernel's condition is written so that KVEC WARNs yet proceeds (the
  * parenthesis closes before "&& !iov_iter_is_kvec(i)"); the model implements

@@ -219,7 +219,7 @@ static int check_fork_page(struct page *page, void *arg)
 
 	if (!page_held(page))
 		return 0;
-	if (atomic_load(&page->flags) & PG_arena)
+	if (page_is_arena(page))
 		is_protected = arena_page_fork_protected(page);
 	else
 		is_protected = region_fork_protected(page->addr);

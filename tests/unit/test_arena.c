@@ -31,7 +31,7 @@ static bool resident(const void *page)
 
 static bool is_protected(const struct page *page)
 {
-	return page->flags & PG_protected;
+	return page->flags & PINIT_PG_PROTECTED;
 }
 
 /* ---- create / destroy / geometry ---- */
@@ -51,7 +51,7 @@ START_TEST(create_geometry)
 
 		ck_assert_ptr_eq(page_address(p), base + k * PAGE_SIZE);
 		ck_assert_int_eq(page_ref_count(p), 1);
-		ck_assert(p->flags & PG_arena);
+		ck_assert(page_is_arena(p));
 		ck_assert(!page_is_large(p));
 		/* MADV_POPULATE_WRITE at creation: no fault on the I/O path. */
 		ck_assert(resident(base + k * PAGE_SIZE));
@@ -62,6 +62,15 @@ START_TEST(create_geometry)
 	ck_assert_ptr_null(arena_page(a, base + 5 * PAGE_SIZE));
 	ck_assert_ptr_null(arena_page(a, base - 1));
 	ck_assert_ptr_null(arena_of(&a));
+	ck_assert(!page_is_arena(virt_to_page(&a)));
+	/* arena_contains(): the whole range, the empty range at the end, nothing past it. */
+	ck_assert(arena_contains(a, base, 5 * PAGE_SIZE));
+	ck_assert(arena_contains(a, base + 5 * PAGE_SIZE - 1, 1));
+	ck_assert(arena_contains(a, base + 5 * PAGE_SIZE, 0));
+	ck_assert(!arena_contains(a, base + 5 * PAGE_SIZE - 1, 2));
+	ck_assert(!arena_contains(a, base + 1, 5 * PAGE_SIZE));
+	ck_assert(!arena_contains(a, base - 1, 2));
+	ck_assert(!arena_contains(a, base + PAGE_SIZE, SIZE_MAX));
 	ck_assert(page_is_large(arena_page(l, arena_base(l))));
 	ck_assert_int_eq(arena_destroy(a), 0);
 	ck_assert_int_eq(arena_destroy(l), 0);
@@ -220,14 +229,14 @@ START_TEST(free_while_pinned_is_held)
 	ck_assert_uint_eq(r.page, (uintptr_t)page_address(p));
 	ck_assert_int_eq(r.site->line, free_line);
 	ck_assert_int_eq(r.owner.site->line, pin_line);
-	ck_assert(p->flags & PG_held);
+	ck_assert(p->flags & PINIT_PG_HELD);
 	ck_assert_uint_eq(arena_free_pages(a), 1);	/* held back */
 	other = arena_alloc(a, 1);
 	ck_assert_ptr_nonnull(other);
 	ck_assert_ptr_ne(other, p);
 	ck_assert_ptr_null(arena_alloc(a, 1));	/* the held page is not handed out */
 	unpin_user_page(pinned);	/* the last release hands it back */
-	ck_assert(!(p->flags & PG_held));
+	ck_assert(!(p->flags & PINIT_PG_HELD));
 	ck_assert_uint_eq(arena_free_pages(a), 1);
 	ck_assert_ptr_eq(arena_alloc(a, 1), p);
 	arena_free(a, p, 1);
@@ -312,11 +321,11 @@ START_TEST(write_to_source_pinned_caught)
 	ck_assert_int_eq(r.pincount, 1);
 	/* Left writable for the rest of this pin: one report, not one per store. */
 	ck_assert(!is_protected(p));
-	ck_assert(p->flags & PG_violated);
+	ck_assert(p->flags & PINIT_PG_VIOLATED);
 	base[11] = 'x';
 	ck_assert_uint_eq(violations_of(LV_WRITE_SOURCE_PINNED), 1);
 	unpin_user_page(pinned);
-	ck_assert(!(p->flags & PG_violated));
+	ck_assert(!(p->flags & PINIT_PG_VIOLATED));
 	/* A new source pin protects again. */
 	ck_assert_int_eq(pin_user_pages_fast((unsigned long)base, 1, 0, &pinned), 1);
 	ck_assert(is_protected(p));

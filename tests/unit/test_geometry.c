@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Geometry (spec §1.7): iov_iter_alignment, iov_iter_gap_alignment,
- * iov_iter_npages and the library helper iov_iter_is_aligned, per type.
+ * iov_iter_npages, and the library helpers iov_iter_is_aligned,
+ * iov_iter_to_iovecs and iov_iter_bvec_span, per type.
  */
+#include <errno.h>
+#include <unistd.h>
+
 #include "unit.h"
 
 static char mem[4 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -236,6 +240,132 @@ START_TEST(is_aligned_types)
 }
 END_TEST
 
+/* ---- iov_iter_to_iovecs ---- */
+
+static void assert_iovec(const struct iovec *v, const void *base, size_t len)
+{
+	ck_assert_ptr_eq(v->iov_base, base);
+	ck_assert_uint_eq(v->iov_len, len);
+}
+
+START_TEST(to_iovecs_ubuf)
+{
+	struct iovec v[2];
+	struct iov_iter it;
+
+	iov_iter_ubuf(&it, ITER_DEST, mem + 3, 100);
+	iov_iter_advance(&it, 10);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 2), 1);
+	assert_iovec(&v[0], mem + 13, 90);
+	ck_assert_uint_eq(iov_iter_count(&it), 90);	/* not advanced */
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 0), 0);
+	iov_iter_advance(&it, 90);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 2), 0);
+}
+END_TEST
+
+START_TEST(to_iovecs_iovec_kvec)
+{
+	struct iovec iov[] = { { mem + 16, 32 }, { mem + 2, 0 }, { mem + 64, 8 }, { mem + 90, 5 } };
+	struct iovec v[4];
+	struct iov_iter it;
+
+	for (int kvec = 0; kvec < 2; kvec++) {
+		if (kvec)
+			iov_iter_kvec(&it, ITER_SOURCE, (struct kvec *)iov, 4, 45);
+		else
+			iov_iter_init(&it, ITER_SOURCE, iov, 4, 45);
+		iov_iter_advance(&it, 4);
+		iov_iter_truncate(&it, 34);	/* ends inside the third segment */
+		ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 4), 2);	/* the empty one skipped */
+		assert_iovec(&v[0], mem + 20, 28);
+		assert_iovec(&v[1], mem + 64, 6);
+		ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 1), 1);	/* at most @max */
+		assert_iovec(&v[0], mem + 20, 28);
+		ck_assert_uint_eq(iov_iter_count(&it), 34);
+	}
+}
+END_TEST
+
+START_TEST(to_iovecs_bvec)
+{
+	struct page *p0 = virt_to_page(mem), *p2 = virt_to_page(mem + 2 * PAGE_SIZE);
+	/* The first two continue one another; the third starts elsewhere. */
+	struct bio_vec bv[] = { { p0, PAGE_SIZE - 100, 100 }, { virt_to_page(mem + PAGE_SIZE), 50, 0 },
+				{ p2, 30, 7 } };
+	struct iovec v[3];
+	struct iov_iter it;
+
+	iov_iter_bvec(&it, ITER_DEST, bv, 3, PAGE_SIZE - 100 + 50 + 30);
+	iov_iter_advance(&it, 20);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 3), 2);
+	assert_iovec(&v[0], mem + 120, PAGE_SIZE - 120 + 50);
+	assert_iovec(&v[1], mem + 2 * PAGE_SIZE + 7, 30);
+	/* A bv_offset past the first page: the memory runs on from bv_page. */
+	bv[0] = (struct bio_vec){ p0, 10, PAGE_SIZE + 5 };
+	iov_iter_bvec(&it, ITER_DEST, bv, 1, 10);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 3), 1);
+	assert_iovec(&v[0], mem + PAGE_SIZE + 5, 10);
+}
+END_TEST
+
+START_TEST(to_iovecs_discard_pipe)
+{
+	struct iovec v[1];
+	struct iov_iter it;
+	int fds[2];
+
+	iov_iter_discard(&it, ITER_DEST, 10);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 1), -EINVAL);
+	ck_assert_int_eq(pipe(fds), 0);
+	iov_iter_pipe(&it, ITER_DEST, fds[1], 10);
+	ck_assert_int_eq(iov_iter_to_iovecs(&it, v, 1), -EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+/* ---- iov_iter_bvec_span ---- */
+
+START_TEST(bvec_span_one_segment)
+{
+	struct bio_vec bv = { virt_to_page(mem), 5000, 300 };
+	struct bvec_span s;
+	struct iov_iter it;
+
+	iov_iter_bvec(&it, ITER_DEST, &bv, 1, 5000);
+	iov_iter_advance(&it, 12);
+	iov_iter_truncate(&it, 4000);
+	ck_assert(iov_iter_bvec_span(&it, &s));
+	ck_assert_ptr_eq(s.page, bv.bv_page);
+	ck_assert_ptr_eq(s.data, mem + 312);
+	ck_assert_uint_eq(s.before, 312);
+	/* The segment ends at 5300, in the second page: its pages end at 8192. */
+	ck_assert_uint_eq(s.after, 2 * PAGE_SIZE - 312 - 4000);
+}
+END_TEST
+
+START_TEST(bvec_span_refused)
+{
+	struct bio_vec bv[] = { { virt_to_page(mem), 100, 0 }, { virt_to_page(mem + PAGE_SIZE), 100, 0 } };
+	struct bvec_span s = { .before = 77 };
+	struct iov_iter it;
+
+	iov_iter_bvec(&it, ITER_DEST, bv, 2, 200);	/* the data spans two segments */
+	ck_assert(!iov_iter_bvec_span(&it, &s));
+	iov_iter_advance(&it, 100);			/* now only the second */
+	ck_assert(iov_iter_bvec_span(&it, &s));
+	ck_assert_ptr_eq(s.data, mem + PAGE_SIZE);
+	ck_assert_uint_eq(s.after, PAGE_SIZE - 100);
+	iov_iter_advance(&it, 100);			/* none left */
+	s.before = 77;
+	ck_assert(!iov_iter_bvec_span(&it, &s));
+	ck_assert_uint_eq(s.before, 77);
+	iov_iter_ubuf(&it, ITER_DEST, mem, 10);
+	ck_assert(!iov_iter_bvec_span(&it, &s));
+}
+END_TEST
+
 static Suite *geometry_suite(void)
 {
 	Suite *s = suite_create("geometry");
@@ -256,6 +386,16 @@ static Suite *geometry_suite(void)
 	tcase_add_test(tc, npages_ubuf);
 	tcase_add_test(tc, npages_iovec_kvec);
 	tcase_add_test(tc, npages_bvec_discard_pipe);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("to_iovecs");
+	unit_fixture(tc);
+	tcase_add_test(tc, to_iovecs_ubuf);
+	tcase_add_test(tc, to_iovecs_iovec_kvec);
+	tcase_add_test(tc, to_iovecs_bvec);
+	tcase_add_test(tc, to_iovecs_discard_pipe);
+	tcase_add_test(tc, bvec_span_one_segment);
+	tcase_add_test(tc, bvec_span_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -633,7 +633,7 @@ START_TEST(threads_arena_pages)
 	/* Check mode ON: the source pins (even rounds) write-protect the shared page. */
 	run_pin_workers(base, own);
 	assert_threads_balanced(base, own);
-	ck_assert(!(find_page(base)->flags & PG_protected));
+	ck_assert(!(find_page(base)->flags & PINIT_PG_PROTECTED));
 	ck_assert_int_eq(arena_destroy(a), 0);
 }
 END_TEST

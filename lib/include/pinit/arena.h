@@ -113,6 +113,17 @@ void *arena_base(const struct arena *a);
 size_t arena_npages(const struct arena *a);
 
 /**
+ * arena_contains() - whether a range lies inside an arena
+ * @a: the arena
+ * @addr: the range's start
+ * @len: its length
+ *
+ * Context: Any thread; lock-free.
+ * Return: true if [@addr, @addr + @len) lies within the arena's pages.
+ */
+bool arena_contains(const struct arena *a, const void *addr, size_t len);
+
+/**
  * arena_free_pages() - pages free right now
  * @a: the arena
  *

@@ -34,14 +34,18 @@
 
 #define GUP_PIN_COUNTING_BIAS (1U << 10)
 
-/* Page flags (struct page::flags). */
+/*
+ * Page flags (struct page::flags). PG_* mirror the kernel's page and folio
+ * flags; PINIT_PG_* are the model's own bookkeeping, with no kernel
+ * counterpart, and keep out of the kernel's namespace.
+ */
 enum {
-	PG_dirty = 1U << 0,	/* set on release of a DEST user pin (M-5, P-4) */
-	PG_large = 1U << 1,	/* folio_has_pincount(): pins counted exactly */
-	PG_arena = 1U << 2,	/* page of a libpinit arena */
-	PG_protected = 1U << 3,	/* check mode: mapped read-only while source-pinned */
-	PG_violated = 1U << 4,	/* check mode: written while protected; left writable */
-	PG_held = 1U << 5,	/* arena page freed while pinned; reusable once released */
+	PG_dirty = 1U << 0,		/* set on release of a DEST user pin (M-5, P-4) */
+	PG_large = 1U << 1,		/* folio_has_pincount(): pins counted exactly */
+	PINIT_PG_ARENA = 1U << 2,	/* page of a libpinit arena (page_is_arena()) */
+	PINIT_PG_PROTECTED = 1U << 3,	/* check mode: mapped read-only while source-pinned */
+	PINIT_PG_VIOLATED = 1U << 4,	/* check mode: written while protected; left writable */
+	PINIT_PG_HELD = 1U << 5,	/* arena page freed while pinned; reusable once released */
 };
 
 /* Who took the most recent reference or pin (for leak and misuse reports). */
@@ -86,7 +90,7 @@ struct page {
 	atomic_int refcount;		/* _refcount, as described above */
 	_Atomic uint64_t pins;		/* pins by kind, read with pin_field() */
 	atomic_int gets;		/* outstanding FOLL_GET references */
-	atomic_uint flags;		/* PG_* */
+	atomic_uint flags;		/* PG_* and PINIT_PG_* */
 	/*
 	 * A spinlock for check-mode protection transitions only. Lock order:
 	 * after the arena's lock; nothing under it. The SIGSEGV trap takes it
@@ -162,6 +166,21 @@ static inline bool PageDirty(const struct page *page)
 static inline bool page_is_large(const struct page *page)
 {
 	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_large;
+}
+
+/**
+ * page_is_arena() - whether a page belongs to a libpinit arena (arena.h)
+ * @page: the page
+ *
+ * The model's own question, with no kernel counterpart: an arena page's
+ * memory belongs to the library, so it may be reused, protected and checked.
+ *
+ * Context: Any thread; lock-free.
+ * Return: true for a page of an arena, live or destroyed.
+ */
+static inline bool page_is_arena(const struct page *page)
+{
+	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PINIT_PG_ARENA;
 }
 
 /**

@@ -523,6 +523,49 @@ static inline void iov_iter_reexpand(struct iov_iter *i, size_t count)
 size_t iov_iter_single_seg_count(const struct iov_iter *i);
 
 /**
+ * iov_iter_to_iovecs() - the data left, as iovecs for a syscall
+ * @i: a UBUF, IOVEC, KVEC or BVEC iterator; not advanced
+ * @iov: receives the data's address ranges, in order
+ * @max: room in @iov
+ *
+ * Walks the data as copy_to_iter() would, without touching it. Empty segments
+ * are skipped; for BVEC, segments whose memory continues one another (from
+ * page_address(bv_page) + bv_offset) come out as one range. This is how a
+ * caller hands an iterator to pread(2), pwrite(2) or io_uring without reading
+ * its internals.
+ *
+ * Context: Any thread; reads no data.
+ * Return: the number of iovecs filled, covering the data from the position on
+ * (all of it if @max is large enough); 0 if no data is left or @max <= 0;
+ * -EINVAL for DISCARD and PIPE, whose data has no address.
+ */
+int iov_iter_to_iovecs(const struct iov_iter *i, struct iovec *iov, int max);
+
+/* Where a BVEC iterator's data lies in the pages of its segment (iov_iter_bvec_span()). */
+struct bvec_span {
+	struct page *page;	/* the segment's first page (bv_page) */
+	char *data;		/* the iterator's position */
+	size_t before;		/* bytes from page_address(@page) to @data */
+	size_t after;		/* bytes from the data's end to the end of the segment's last page */
+};
+
+/**
+ * iov_iter_bvec_span() - the segment pages around a BVEC iterator's data
+ * @i: the iterator
+ * @span: receives the span
+ *
+ * The segment's memory runs from page_address(bv_page) to the end of the page
+ * that holds its last byte. A caller that owns those pages whole may use the
+ * room before and after the data (an O_DIRECT read of the aligned span around
+ * it).
+ *
+ * Context: Any thread.
+ * Return: true, with @span filled, if @i is a BVEC iterator whose data left
+ * lies within its current segment; false (@span untouched) otherwise.
+ */
+bool iov_iter_bvec_span(const struct iov_iter *i, struct bvec_span *span);
+
+/**
  * iov_iter_save_state() - remember the position, for iov_iter_restore()
  * @i: the iterator
  * @state: where to save it
