@@ -48,11 +48,16 @@ fi
 mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl.sock" "$all" ||
 	fail "pinfs -o $all did not mount"
 json="$WORK/unsafe.json"
+# A stress row is a race: on a loaded machine its 2 s may end before the race is hit. Only
+# then (every problem is a stress row that must FAIL and passed) the run is repeated, at most
+# three runs in all; any other problem fails at once.
+for attempt in 1 2 3; do
 run_fs 300 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl.sock" --scenario "$scen" \
 	--duration 2 --json "$json" --quiet >"$WORK/out.txt"
 rc=$?
 [ -s "$json" ] || { cat "$WORK/out.txt"; fail "no JSON (exit $rc)"; }
 cat "$WORK/out.txt"
+arc=0
 json_assert "$json" "
 mode = '$mode'
 D = 'deterministic'
@@ -120,10 +125,13 @@ def name(r):
     return '#%d %s' % (r['scenario'], r['mode'])
 
 problems = []
+unreached = []	# stress rows that must FAIL and passed: the race was not hit
 for n, m in must:
     r = row(n, m)
     if r['verdict'] != 'FAIL':
         problems.append('%s must FAIL: %s' % (name(r), r['verdict_text']))
+        if m == S and r['verdict'] == 'PASS':
+            unreached.append(problems[-1])
 for r in rows:
     if r['verdict'] == 'FAIL' and not shows(r):
         problems.append('%s failed otherwise: first_bad %s, ledger %s: %s'
@@ -137,7 +145,14 @@ if mode == 'leak' and d['ledger']['pins_outstanding'] <= 0:
     problems.append('final ledger: no outstanding pins after unsafe=leak')
 if mode not in ('leak', 'mismatch', 'no_dontfork') and d['ledger']['verdict'] != 'PASS':
     problems.append('final ledger: ' + d['ledger']['detail'])
+if problems and problems == unreached and $attempt < 3:
+    print('run $attempt: the race was not hit:', ' | '.join(problems))
+    sys.exit(3)
 assert not problems, 'unsafe=$mode: ' + ' | '.join(problems)
-" || fail "unsafe=$mode was not reported as expected (-o $all)"
+" || arc=$?
+[ $arc = 3 ] && continue
+[ $arc = 0 ] || fail "unsafe=$mode was not reported as expected (-o $all)"
+break
+done
 [ $rc = 1 ] || fail "exit status $rc, want 1"
 echo "PASS: unsafe=$mode detected by each expected row, and only as expected"
