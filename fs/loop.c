@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "hold.h"
 #include "loop.h"
+#include "transport_uring.h"
 #include "unsafe.h"
 
 /*
@@ -214,11 +215,13 @@ struct loop {
 	struct pinfs *fs;
 	sem_t finished;
 	int error;
+	bool ring;	/* the workers serve io_uring rings (transport_uring.h) */
 };
 
 struct worker {
 	struct loop *loop;
 	struct pinfs_thread *th;
+	unsigned int index;
 	pthread_t tid;
 	bool started;
 };
@@ -336,6 +339,19 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 		e->flush();
 }
 
+/* A worker's life: its ring with transport=uring, /dev/fuse otherwise or if the ring fails. */
+static void work(struct loop *l, struct pinfs_thread *th, unsigned int index)
+{
+	int err = l->ring ? transport_uring_serve(th, index) : -EOPNOTSUPP;
+
+	if (err == -EOPNOTSUPP) {
+		serve(l, th);
+	} else if (err) {
+		l->error = err;
+		fuse_session_exit(l->fs->se);
+	}
+}
+
 /* Runs when a worker ends, also when it is cancelled in a receive. */
 static void worker_cleanup(void *arg)
 {
@@ -354,7 +370,7 @@ static void *worker_main(void *arg)
 	self = w->th;
 	thread_setup();
 	pthread_cleanup_push(worker_cleanup, w->th);
-	serve(w->loop, w->th);
+	work(w->loop, w->th, w->index);
 	pthread_cleanup_pop(1);
 	sem_post(&w->loop->finished);
 	return NULL;
@@ -370,6 +386,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		nthreads = 1;
 	thread_engine = fs->engine;
 	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES));
+	l.ring = fs->opts->transport == TRANSPORT_URING && !transport_uring_start(fs, nthreads);
 	if (fs->opts->control || fs->engine->flush) {
 		int fd = fuse_session_fd(fs->se);
 
@@ -383,6 +400,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < nthreads; i++) {
 		workers[i].loop = &l;
+		workers[i].index = i;
 		workers[i].th = thread_new(true);
 		if (!workers[i].th) {
 			ret = -ENOMEM;
@@ -393,7 +411,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 	if (nthreads == 1) {
 		self = workers[0].th;
 		thread_setup();
-		serve(&l, workers[0].th);
+		work(&l, workers[0].th, 0);
 		thread_teardown();
 		self = NULL;
 		goto out;
@@ -417,6 +435,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			break;
 	}
 	hold_release(0);	/* a parked worker must not outlive the session */
+	transport_uring_stop();	/* ring workers wait in io_uring_enter(), not cancellable */
 	for (unsigned int i = 0; i < nthreads; i++)
 		if (workers[i].started)
 			pthread_cancel(workers[i].tid);
@@ -425,6 +444,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			pthread_join(workers[i].tid, NULL);
 	sem_destroy(&l.finished);
 out:
+	transport_uring_finish();	/* its long-term pins end with the rings */
 	check_leaks();
 	for (unsigned int i = 0; i < nthreads; i++)
 		thread_free(workers[i].th);

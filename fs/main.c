@@ -25,12 +25,14 @@
 #include "control.h"
 #include "creds.h"
 #include "engine.h"
+#include "fuse_uapi.h"
 #include "init_ext.h"
 #include "inode.h"
 #include "loop.h"
 #include "mount_helper.h"
 #include "options.h"
 #include "pinfs.h"
+#include "transport_uring.h"
 #include "unsafe.h"
 
 /* Forgotten records kept for export handles (about 200 bytes each). */
@@ -126,6 +128,27 @@ fail_errno:
 	return err;
 }
 
+/*
+ * -o transport=uring depends on what the kernel offers in its INIT request:
+ * answer INIT now, so that a fallback is said where the caller sees it,
+ * before the daemon detaches.
+ */
+static int negotiate_early(struct pinfs *fs)
+{
+	int err;
+
+	if (fs->opts->transport != TRANSPORT_URING)
+		return 0;
+	init_ext_request(FUSE_OVER_IO_URING, 0);
+	err = init_ext_negotiate(fs->se);
+	if (err) {
+		fprintf(stderr, "pinfs: FUSE_INIT: %s\n", strerror(-err));
+		return err;
+	}
+	transport_uring_check(fs);
+	return 0;
+}
+
 static uint64_t mount_epoch(void)
 {
 	uint32_t v;
@@ -190,7 +213,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 	err = setup_backing(&fs);
 	if (ns >= 0)
 		mount_private_leave(ns);
-	if (err)
+	if (err || negotiate_early(&fs))
 		goto out_unmount;
 	if (fuse_daemonize(o->foreground)) {
 		fprintf(stderr, "pinfs: cannot daemonize\n");

@@ -33,6 +33,7 @@ enum {
 	KEY_DIRECT_IO,
 	KEY_BACKING_DIO,
 	KEY_ENGINE,
+	KEY_TRANSPORT,
 	KEY_SPLICE,
 	KEY_VMSPLICE,
 	KEY_PIN_CHECK,
@@ -73,6 +74,7 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("direct_io=", KEY_DIRECT_IO),
 	FUSE_OPT_KEY("backing_dio=", KEY_BACKING_DIO),
 	FUSE_OPT_KEY("engine=", KEY_ENGINE),
+	FUSE_OPT_KEY("transport=", KEY_TRANSPORT),
 	FUSE_OPT_KEY("splice=", KEY_SPLICE),
 	FUSE_OPT_KEY("vmsplice", KEY_VMSPLICE),
 	FUSE_OPT_KEY("pin_check=", KEY_PIN_CHECK),
@@ -228,10 +230,12 @@ static int parse_word(const char *arg, const char *const *words, int nwords, int
 
 static const char *const backing_dio_words[] = { "auto", "always", "never" };
 static const char *const engine_words[] = { "sync", "uring" };
+static const char *const transport_words[] = { "dev", "uring" };
 static const char *const splice_words[] = { "off", "read", "write", "rw" };
 static const char *const pin_check_words[] = { "off", "on", "strict" };
 static const char *const unsafe_words[] = { "none", "early_release", "early_ack", "no_dontfork",
-					    "vmsplice_reuse", "mismatch", "leak" };
+					    "vmsplice_reuse", "mismatch", "leak",
+					    "ring_fork_shared" };
 
 static int set_string(char **dst, const char *arg, bool nonempty)
 {
@@ -349,6 +353,8 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 		o->engine = strdup(engine_words[k]);
 		return o->engine ? 0 : -ENOMEM;
 	}
+	case KEY_TRANSPORT:
+		return PARSE_WORD(arg, transport_words, o->transport);
 	case KEY_SPLICE:
 		return PARSE_WORD(arg, splice_words, o->splice);
 	case KEY_VMSPLICE:
@@ -613,6 +619,13 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 		opt_error("options 'max_threads' and '-s' exclude each other");
 		goto out;
 	}
+	if (o->transport == TRANSPORT_URING &&
+	    (o->clone_fd || o->splice != SPLICE_OFF || o->vmsplice)) {
+		opt_error("option 'transport=uring' excludes clone_fd, splice= and vmsplice "
+			  "(they read or write /dev/fuse)");
+		goto out;
+	}
+
 	ret = 0;
 out:
 	for (int i = 0; i < 2; i++)
