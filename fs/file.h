@@ -21,6 +21,7 @@ struct pinfs_file {
 	int dio_fd; /* the same file opened with O_DIRECT (backing_dio), or -1 */
 	struct dio_rules dio; /* its alignment rules */
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
+	bool passthrough; /* the kernel does its I/O on the backing file (passthrough.h) */
 };
 
 static inline struct pinfs_file *file_of(const struct fuse_file_info *fi)

@@ -10,6 +10,7 @@
 
 #include "fuse_uapi.h"
 #include "init_ext.h"
+#include "passthrough.h"
 #include "transport_uring.h"
 
 /* libfuse 3.14 reads requests into a buffer of 256 pages plus one (se->bufsize). */
@@ -88,6 +89,7 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 
 	if (!atomic_load_explicit(&init.done, memory_order_relaxed))
 		patch_init_reply(iov, count);
+	passthrough_reply(iov, count);
 	n = transport_uring_send(iov, count);
 	if (n > 0)
 		return n;

@@ -11,8 +11,9 @@
  *  - FUSE_OVER_IO_URING (bit 41, 6.14), for -o transport=uring.
  * init_ext_install() routes the session's device reads and writes through
  * hooks: a read records the flags the kernel offers in its INIT request; a
- * write patches the INIT reply (only with bits the kernel offered) and hands
- * replies to requests that came over the ring to transport_uring.c. Everything else goes to the device
+ * write patches the INIT reply (only with bits the kernel offered), lets
+ * passthrough.c complete open replies, and hands replies to requests that
+ * came over the ring to transport_uring.c. Everything else goes to the device
  * untouched.
  */
 #ifndef PINFS_INIT_EXT_H

@@ -31,6 +31,7 @@
 #include "loop.h"
 #include "mount_helper.h"
 #include "options.h"
+#include "passthrough.h"
 #include "pinfs.h"
 #include "transport_uring.h"
 #include "unsafe.h"
@@ -129,24 +130,28 @@ fail_errno:
 }
 
 /*
- * -o transport=uring depends on what the kernel offers in its INIT request:
- * answer INIT now, so that a fallback is said where the caller sees it,
- * before the daemon detaches.
+ * -o passthrough and -o transport=uring depend on what the kernel offers in
+ * its INIT request: answer INIT now, so that a refusal reaches the caller and
+ * a fallback is said where the caller sees it, before the daemon detaches.
  */
 static int negotiate_early(struct pinfs *fs)
 {
+	const struct pinfs_options *o = fs->opts;
+	bool ring = o->transport == TRANSPORT_URING;
 	int err;
 
-	if (fs->opts->transport != TRANSPORT_URING)
+	if (!o->passthrough && !ring)
 		return 0;
-	init_ext_request(FUSE_OVER_IO_URING, 0);
+	init_ext_request((o->passthrough ? FUSE_PASSTHROUGH : 0) | (ring ? FUSE_OVER_IO_URING : 0),
+			 PINFS_PASSTHROUGH_STACK_DEPTH);
 	err = init_ext_negotiate(fs->se);
 	if (err) {
 		fprintf(stderr, "pinfs: FUSE_INIT: %s\n", strerror(-err));
 		return err;
 	}
-	transport_uring_check(fs);
-	return 0;
+	if (ring)
+		transport_uring_check(fs);
+	return o->passthrough ? passthrough_check(fs) : 0;
 }
 
 static uint64_t mount_epoch(void)

@@ -34,6 +34,7 @@ enum {
 	KEY_BACKING_DIO,
 	KEY_ENGINE,
 	KEY_TRANSPORT,
+	KEY_PASSTHROUGH,
 	KEY_SPLICE,
 	KEY_VMSPLICE,
 	KEY_PIN_CHECK,
@@ -75,6 +76,7 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("backing_dio=", KEY_BACKING_DIO),
 	FUSE_OPT_KEY("engine=", KEY_ENGINE),
 	FUSE_OPT_KEY("transport=", KEY_TRANSPORT),
+	FUSE_OPT_KEY("passthrough", KEY_PASSTHROUGH),
 	FUSE_OPT_KEY("splice=", KEY_SPLICE),
 	FUSE_OPT_KEY("vmsplice", KEY_VMSPLICE),
 	FUSE_OPT_KEY("pin_check=", KEY_PIN_CHECK),
@@ -355,6 +357,9 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 	}
 	case KEY_TRANSPORT:
 		return PARSE_WORD(arg, transport_words, o->transport);
+	case KEY_PASSTHROUGH:
+		o->passthrough = true;
+		return 0;
 	case KEY_SPLICE:
 		return PARSE_WORD(arg, splice_words, o->splice);
 	case KEY_VMSPLICE:
@@ -625,7 +630,11 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 			  "(they read or write /dev/fuse)");
 		goto out;
 	}
-
+	if (o->passthrough && o->writeback_cache) {
+		opt_error("options 'passthrough' and 'writeback_cache' exclude each other (the "
+			  "kernel does not combine them)");
+		goto out;
+	}
 	ret = 0;
 out:
 	for (int i = 0; i < 2; i++)

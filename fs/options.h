@@ -102,6 +102,7 @@ struct pinfs_options {
 	enum backing_dio_mode backing_dio;
 	char *engine;		/* "sync" or "uring" */
 	enum transport_mode transport;
+	bool passthrough;	/* kernel FUSE passthrough for regular files (Linux 6.9) */
 	enum splice_mode splice;
 	bool vmsplice;		/* READ replies vmspliced from the daemon's pages */
 	int pin_check;		/* enum pin_check of libpinit */
