@@ -20,8 +20,11 @@
 
 #include "config.h"
 #include "control.h"
+#include "forkprobe.h"
 #include "hold.h"
+#include "passthrough.h"
 #include "stats.h"
+#include "transport_uring.h"
 
 #define MAX_LINE 1024
 #define MAX_ARGS 16
@@ -82,6 +85,8 @@ int control_stats_json(char *buf, size_t len)
 	struct ledger_stats st;
 	unsigned int armed, held;
 	uint64_t submissions, batched;
+	unsigned long pt_opens, pt_ids;
+	char transport[256];
 
 	ledger_stats(&st);
 	hold_counts(&armed, &held);
@@ -111,7 +116,11 @@ int control_stats_json(char *buf, size_t len)
 	stats_batches(&submissions, &batched);
 	put(&o, "},\"batches\":{\"submissions\":%lu,\"reads\":%lu}", (unsigned long)submissions,
 	    (unsigned long)batched);
-	put(&o, ",\"holds\":{\"armed\":%u,\"held\":%u}}", armed, held);
+	put(&o, ",\"holds\":{\"armed\":%u,\"held\":%u}", armed, held);
+	transport_uring_describe(transport, sizeof(transport));
+	passthrough_counts(&pt_opens, &pt_ids);
+	put(&o, ",\"transport\":%s,\"passthrough\":{\"opens\":%lu,\"backing_ids\":%lu}}",
+	    transport, pt_opens, pt_ids);
 	return o.used < o.len ? 0 : -ENOSPC;
 }
 
@@ -288,6 +297,33 @@ static void cmd_forker(const struct args *a, struct out *o)
 	}
 }
 
+/* forkprobe hex=BYTES: what a child forked now sees (forkprobe.h). */
+static void cmd_forkprobe(const struct args *a, struct out *o)
+{
+	const char *hex = arg(a, "hex");
+	unsigned char encoded[FORKPROBE_MAX];
+	char where[512];
+	size_t len = 0;
+	int found;
+
+	while (hex && hex[2 * len] && hex[2 * len + 1] && len < FORKPROBE_MAX &&
+	       sscanf(hex + 2 * len, "%2hhx", &encoded[len]) == 1)
+		len++;
+	if (!hex || !len || hex[2 * len]) {
+		error_reply(o, "forkprobe needs hex=BYTES (1 to 256 bytes, each XOR 0x5a)");
+		return;
+	}
+	found = forkprobe(encoded, len, where, sizeof(where));
+	if (found < 0) {
+		error_reply(o, strerror(-found));
+		return;
+	}
+	put(o, "{\"ok\":true,\"visible\":%s,\"where\":\"", found ? "true" : "false");
+	for (const char *c = found ? where : ""; *c; c++)
+		put(o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+	put(o, "\"}");
+}
+
 static void dispatch(char *line, struct out *o, int conn)
 {
 	struct args a = { 0 };
@@ -310,6 +346,8 @@ static void dispatch(char *line, struct out *o, int conn)
 		cmd_release(&a, o);
 	else if (!strcmp(a.argv[0], "forker"))
 		cmd_forker(&a, o);
+	else if (!strcmp(a.argv[0], "forkprobe"))
+		cmd_forkprobe(&a, o);
 	else
 		error_reply(o, "unknown command");
 }
