@@ -2,7 +2,8 @@
 # forkstress against pinfs -o transport=uring (FUSE over io_uring, spec §5 scenario 26), with
 # the fuse module's enable_uring set for the test's duration and put back after.
 #   ring.sh correct  every scenario with the control socket and pin_check=on over the ring: no
-#                    FAIL, the ledger clean, #21 and #26 PASS in both modes
+#                    FAIL, the ledger clean, #21 and #26 PASS in both modes; then the
+#                    daemon-side ones with engine=uring too (#25 and #26 PASS)
 #   ring.sh unsafe   a -Dunsafe_modes=true pinfs with unsafe=ring_fork_shared (ring payload
 #                    buffers without MADV_DONTFORK): #26 must FAIL, and only #26, with the
 #                    application's data found in the daemon's forked child (a leak)
@@ -41,7 +42,25 @@ for n in (21, 26):
         assert row(n, m)["verdict"] == "PASS", "#%d %s: %s" % (n, m, row(n, m)["verdict_text"])
 ' || fail "unexpected verdicts over the ring"
 	[ $rc = 0 ] || fail "forkstress exit status $rc"
-	echo "PASS: forkstress over FUSE io_uring: no FAIL, #26 PASS, ledger clean"
+	# the daemon-side scenarios again with the io_uring engine beside the ring
+	fusermount3 -u "$WORK/mnt" || fail "unmount failed"
+	mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl2.sock" "$opts,engine=uring" ||
+		fail "pinfs -o $opts,engine=uring did not mount"
+	run_fs 900 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl2.sock" \
+		--scenario 1,10,21,22,25,26 --duration 0.5 --json "$WORK/ring-engine.json" --quiet \
+		>"$WORK/out2.txt"
+	rc=$?
+	[ -s "$WORK/ring-engine.json" ] || { cat "$WORK/out2.txt"; fail "no JSON (exit $rc)"; }
+	cat "$WORK/out2.txt"
+	json_assert "$WORK/ring-engine.json" '
+fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
+assert not fails, "FAIL rows: " + " | ".join(fails)
+assert d["ledger"]["verdict"] == "PASS", "ledger: " + d["ledger"]["detail"]
+for n in (25, 26):
+    assert row(n, "stress")["verdict"] == "PASS", "#%d: %s" % (n, row(n, "stress")["verdict_text"])
+' || fail "unexpected verdicts over the ring with engine=uring"
+	[ $rc = 0 ] || fail "forkstress exit status $rc (engine=uring)"
+	echo "PASS: forkstress over FUSE io_uring: no FAIL, #26 PASS, ledger clean (sync and uring engines)"
 else
 	json_assert "$json" '
 failed = [r for r in rows if r["verdict"] == "FAIL"]
