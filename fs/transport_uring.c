@@ -46,6 +46,7 @@ struct ring_worker;
 struct ring_entry {
 	struct ring_worker *w;
 	uint16_t qid;
+	uint32_t cmd_op;		/* the command last sent on it */
 	atomic_int state;
 	_Atomic uint64_t unique;	/* the request it carries (the commit id) */
 	struct fuse_uring_req_header *hdr;
@@ -286,6 +287,7 @@ static bool queue_cmd(struct ring_worker *w, struct ring_entry *ent, uint32_t op
 		req->commit_id = atomic_load_explicit(&ent->unique, memory_order_relaxed);
 	}
 	io_uring_sqe_set_data(sqe, ent);
+	ent->cmd_op = op;
 	atomic_store(&ent->state, ENT_KERNEL);
 	w->waiting[ent->qid]++;
 	return true;
@@ -472,8 +474,8 @@ static bool entry_failed(struct ring_worker *w, struct ring_entry *ent, int res)
 		fuse_session_exit(ring.fs->se);	/* unmounted: the kernel tore the ring down */
 		return false;
 	}
-	if (res == -EAGAIN || res == -EINTR) {
-		queue_cmd(w, ent, FUSE_IO_URING_CMD_REGISTER);	/* the kernel asks again */
+	if (ent->cmd_op == FUSE_IO_URING_CMD_REGISTER && res == -EAGAIN) {
+		queue_cmd(w, ent, FUSE_IO_URING_CMD_REGISTER);	/* INIT not processed yet */
 		return true;
 	}
 	/* The kernel keeps this entry as "in userspace": it must never be registered again. */

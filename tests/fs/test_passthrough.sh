@@ -20,6 +20,8 @@ mnt=$(newdir mnt)
 sock=$WORK/ctl.sock
 
 stats_get() { # stats_get PATH...: numbers from `stats`, by JSON path (a.b)
+	local i
+	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	timeout 10 "$PINFS_CTL" "$sock" stats | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

@@ -4,13 +4,22 @@
 # enable_uring is set for the test's duration and put back after (tests/fuse_uring.sh).
 #  1. with the kernel's offer off, the mount says so in one line and /dev/fuse serves;
 #  2. the options it excludes are refused;
-#  3. more blocking flock and then fcntl waiters than ring entries: while they wait every
+#  3. the payload buffers in use: O_DIRECT WRITE payloads arrive page-aligned and go to the
+#     backing file from where they lie, aligned O_DIRECT READs are read straight into the
+#     payload (no bounce), and the ledger holds one long-term pin per payload page;
+#  4. more blocking flock and then fcntl waiters than ring entries: while they wait every
 #     queue is still served (a stat and a read succeed), each waiter gets its lock in turn,
 #     and the daemon registered entries for them;
-#  4. a representative part of the fs suite over the ring (PINFS_TEST_OPTIONS).
+#  5. a representative part of the fs suite over the ring (PINFS_TEST_OPTIONS).
 # Skips (77) on a kernel without FUSE over io_uring.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../fuse_uring.sh"
+
+wait_sock() { # the control socket comes up just after the mount
+	local i
+	for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done
+	fail "no control socket at $1"
+}
 
 fuse_uring_enable || pinfs_skip "$FUSE_URING_WHY"
 CLEANUP_HOOKS+=(fuse_uring_restore)
@@ -21,6 +30,7 @@ echo data >"$src/g"
 touch "$src/f"
 
 stat_of() { # stat_of SOCK KEY: a number of the "transport" object
+	wait_sock "$1"
 	timeout 10 "$PINFS_CTL" "$1" stats |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["transport"].get(sys.argv[1], ""))' "$2"
 }
@@ -48,7 +58,37 @@ for bad in clone_fd splice=rw splice=read vmsplice; do
 done
 pass "clone_fd, splice= and vmsplice refused with transport=uring"
 
-# ---- 3. more blocking lock waiters than ring entries ----
+# ---- 3. the payload buffers: WRITE data used in place, READs read into them ----
+stats_num() { # stats_num SOCK PATH: one number of `stats` (a.b)
+	wait_sock "$1"
+	timeout 10 "$PINFS_CTL" "$1" stats | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$2"
+}
+mnt=$(newdir mnt-data)
+sock=$WORK/data.sock
+pinfs_mount "$src" "$mnt" -o transport=uring,control="$sock"
+head -c 8388608 /dev/urandom >"$WORK/ref"
+dd if="$WORK/ref" of="$mnt/data" bs=1M oflag=direct status=none || fail "O_DIRECT write"
+direct0=$(stats_num "$sock" bytes.direct)
+bounced0=$(stats_num "$sock" bytes.bounced)
+dd if="$mnt/data" of="$WORK/back" bs=1M iflag=direct status=none || fail "O_DIRECT read"
+cmp "$WORK/ref" "$WORK/back" || fail "O_DIRECT read back differs"
+[ $(($(stats_num "$sock" bytes.direct) - direct0)) -ge 8388608 ] ||
+	fail "aligned O_DIRECT READs did not go straight into the payload"
+[ "$(stats_num "$sock" bytes.bounced)" = "$bounced0" ] || fail "aligned O_DIRECT READs bounced"
+[ "$(stats_num "$sock" pins.longterm_held)" = \
+	$(($(stat_of "$sock" entries) * $(stat_of "$sock" payload_bytes) / 4096)) ] ||
+	fail "the long-term pins are not the entries' payload pages"
+pinfs_umount "$mnt" || fail "daemon exit status"
+grep -q "write payloads page-aligned [1-9][0-9]*, unaligned 0" "$DAEMON_LOG" ||
+	fail "WRITE payloads not page-aligned: $(grep "write payloads" "$DAEMON_LOG")"
+pass "payloads: O_DIRECT WRITEs page-aligned in place, READs straight into them, pinned long-term"
+
+# ---- 4. more blocking lock waiters than ring entries ----
 mnt=$(newdir mnt-locks)
 sock=$WORK/locks.sock
 pinfs_mount "$src" "$mnt" -o transport=uring,max_threads=2,control="$sock"
@@ -109,7 +149,7 @@ waiters fcntl "$nwait"
 [ "$(stat_of "$sock" entries)" -gt "$entries" ] || fail "no entry was added for the waiters"
 pinfs_umount "$mnt" || fail "daemon exit status after the lock waiters"
 
-# ---- 4. the fs suite's data paths, holds and locks over the ring ----
+# ---- 5. the fs suite's data paths, holds and locks over the ring ----
 fuse_uring_tests=(differential fsx mmap_rw_fault fio_verify control "engines sync")
 for t in "${fuse_uring_tests[@]}"; do
 	read -r script arg <<<"$t"
