@@ -86,7 +86,7 @@ int control_stats_json(char *buf, size_t len)
 	unsigned int armed, held;
 	uint64_t submissions, batched;
 	unsigned long pt_opens, pt_ids;
-	char transport[256];
+	char transport[384];
 
 	ledger_stats(&st);
 	hold_counts(&armed, &held);

@@ -88,6 +88,7 @@ static struct {
 	size_t nentries, cap;
 
 	atomic_ulong requests, parked;
+	atomic_ulong reply_in_place, reply_copied;	/* payload bytes of replies */
 	atomic_bool entry_warned, error_warned;
 } ring = { .lock = PTHREAD_MUTEX_INITIALIZER, .arrived_cond = PTHREAD_COND_INITIALIZER };
 
@@ -669,8 +670,14 @@ static ssize_t fill(struct ring_entry *ent, const struct iovec *iov, int count)
 			off = 0;
 			break;
 		}
-		if (iov[k].iov_base != ent->payload + off)
+		if (iov[k].iov_base != ent->payload + off) {
 			memmove(ent->payload + off, iov[k].iov_base, iov[k].iov_len);
+			atomic_fetch_add_explicit(&ring.reply_copied, iov[k].iov_len,
+						  memory_order_relaxed);
+		} else {
+			atomic_fetch_add_explicit(&ring.reply_in_place, iov[k].iov_len,
+						  memory_order_relaxed);
+		}
 		off += iov[k].iov_len;
 	}
 	memcpy(ent->hdr->in_out, &out, sizeof(out));
@@ -740,9 +747,12 @@ int transport_uring_describe(char *buf, size_t len)
 	pthread_mutex_unlock(&ring.lock);
 	n = snprintf(buf, len,
 		     "{\"name\":\"uring\",\"queues\":%u,\"workers\":%u,\"entries\":%zu,"
-		     "\"payload_bytes\":%zu,\"requests\":%lu,\"parked\":%lu}",
+		     "\"payload_bytes\":%zu,\"requests\":%lu,\"parked\":%lu,"
+		     "\"reply_bytes\":{\"in_place\":%lu,\"copied\":%lu}}",
 		     ring.nqueues, ring.nworkers, entries, ring.payload_size,
 		     (unsigned long)atomic_load(&ring.requests),
-		     (unsigned long)atomic_load(&ring.parked));
+		     (unsigned long)atomic_load(&ring.parked),
+		     (unsigned long)atomic_load(&ring.reply_in_place),
+		     (unsigned long)atomic_load(&ring.reply_copied));
 	return n;
 }

@@ -75,11 +75,17 @@ head -c 8388608 /dev/urandom >"$WORK/ref"
 dd if="$WORK/ref" of="$mnt/data" bs=1M oflag=direct status=none || fail "O_DIRECT write"
 direct0=$(stats_num "$sock" bytes.direct)
 bounced0=$(stats_num "$sock" bytes.bounced)
+inplace0=$(stats_num "$sock" transport.reply_bytes.in_place)
+copied0=$(stats_num "$sock" transport.reply_bytes.copied)
 dd if="$mnt/data" of="$WORK/back" bs=1M iflag=direct status=none || fail "O_DIRECT read"
 cmp "$WORK/ref" "$WORK/back" || fail "O_DIRECT read back differs"
 [ $(($(stats_num "$sock" bytes.direct) - direct0)) -ge 8388608 ] ||
-	fail "aligned O_DIRECT READs did not go straight into the payload"
+	fail "aligned O_DIRECT READs did not go to the backing file with O_DIRECT"
 [ "$(stats_num "$sock" bytes.bounced)" = "$bounced0" ] || fail "aligned O_DIRECT READs bounced"
+[ $(($(stats_num "$sock" transport.reply_bytes.in_place) - inplace0)) -ge 8388608 ] ||
+	fail "READ replies were not read into the ring payload"
+[ $(($(stats_num "$sock" transport.reply_bytes.copied) - copied0)) -lt 65536 ] ||
+	fail "READ replies were copied into the ring payload"
 [ "$(stats_num "$sock" pins.longterm_held)" = \
 	$(($(stat_of "$sock" entries) * $(stat_of "$sock" payload_bytes) / 4096)) ] ||
 	fail "the long-term pins are not the entries' payload pages"
