@@ -29,6 +29,17 @@
 #define ENTRIES_PER_EXTRA_ARENA 8
 #define MAX_ARENAS 32
 
+/*
+ * Flags of the entries' arenas: MADV_DONTFORK, except in the unsafe variants that leave the
+ * daemon's buffers (no_dontfork) or only these (ring_fork_shared) fork-shareable.
+ */
+static unsigned int arena_flags(void)
+{
+	return unsafe_active(UNSAFE_RING_FORK_SHARED) || unsafe_active(UNSAFE_NO_DONTFORK)
+		       ? ARENA_NO_DONTFORK
+		       : 0;
+}
+
 /* user_data of the worker's polls; entries are tagged with their (aligned) address. */
 enum { TAG_WAKE = 1, TAG_GATE, TAG_DEV };
 
@@ -167,8 +178,7 @@ int transport_uring_start(struct pinfs *fs, unsigned int nworkers)
 	}
 	/* Every worker's first entries, and as many again for lock waiters. */
 	entries = 2 * (nworkers > ring.nqueues ? nworkers : ring.nqueues);
-	ring.arenas[0] = arena_create(entries * ring.run_pages,
-				      unsafe_active(UNSAFE_RING_FORK_SHARED) ? ARENA_NO_DONTFORK : 0);
+	ring.arenas[0] = arena_create(entries * ring.run_pages, arena_flags());
 	if (!ring.arenas[0]) {
 		fprintf(stderr, "pinfs: transport=uring: cannot map %zu MiB for ring entries (%s); "
 				"using /dev/fuse\n",
@@ -197,8 +207,7 @@ static struct page *run_alloc(struct arena **from)
 	}
 	if (ring.narenas == MAX_ARENAS)
 		return NULL;
-	a = arena_create(ENTRIES_PER_EXTRA_ARENA * ring.run_pages,
-			 unsafe_active(UNSAFE_RING_FORK_SHARED) ? ARENA_NO_DONTFORK : 0);
+	a = arena_create(ENTRIES_PER_EXTRA_ARENA * ring.run_pages, arena_flags());
 	if (!a)
 		return NULL;
 	ring.arenas[ring.narenas++] = a;
