@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control socket server (protocol: docs/control.md). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,10 +32,36 @@
 #define MAX_ARGS 16
 #define RESPONSE_SIZE 8192
 
+#define SOCKET_MODE 0600
+
+/* The listening socket, the directory it is in, and the inode bound there. */
 static int listen_fd = -1;
-static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static int dir_fd = -1;
+static char socket_name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static dev_t socket_dev;
+static ino_t socket_ino;
+
 static pthread_t accept_thread;
-static atomic_int next_conn = 1;
+static bool accepting;
+static atomic_bool stopping;	/* control_stop() has begun: commands are refused */
+
+/* A connection's thread, joined by the accept thread once done, or by control_stop(). */
+struct conn {
+	pthread_t thread;
+	int fd;		/* closed by whoever joins the thread */
+	int id;
+	atomic_bool done;
+	struct conn *next;
+};
+
+/*
+ * The connection list. Lock order (docs/design.md): outermost. It is held
+ * while joining connection threads, so they must not take it; what they take
+ * (forker_lock, the hold lock) comes after it.
+ */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *conns;
+static int next_conn = 1;
 
 /* ---- a bounded string builder ---- */
 
@@ -126,6 +154,11 @@ int control_stats_json(char *buf, size_t len)
 
 /* ---- the forker (spec §5 scenarios 21, 22, 25) ---- */
 
+/*
+ * Starting and stopping the forker. Lock order (docs/design.md): after
+ * conns_lock. It is held while joining the forker, whose fork() runs the pin
+ * ledger's fork check (lib/ledger.c last_lock): that comes after it.
+ */
 static pthread_mutex_t forker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t forker_thread;
 static atomic_bool forker_running;
@@ -334,6 +367,8 @@ static void dispatch(char *line, struct out *o, int conn)
 		a.argv[a.argc++] = tok;
 	if (!a.argc)
 		return error_reply(o, "empty command");
+	if (atomic_load(&stopping))
+		return error_reply(o, "shutting down");
 	if (!strcmp(a.argv[0], "ping"))
 		put(o, "{\"ok\":true,\"version\":\"%s\",\"pid\":%d}", PINFS_VERSION, getpid());
 	else if (!strcmp(a.argv[0], "stats"))
@@ -370,7 +405,7 @@ static bool write_all(int fd, const char *buf, size_t len)
 /* Serve one connection: a line in, a JSON line out, until EOF. */
 static void *connection_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg, conn = atomic_fetch_add(&next_conn, 1);
+	struct conn *c = arg;
 	char line[MAX_LINE], response[RESPONSE_SIZE];
 	size_t have = 0;
 
@@ -383,9 +418,9 @@ static void *connection_main(void *arg)
 			size_t used = nl - line + 1;
 
 			*nl = '\0';
-			dispatch(line, &o, conn);
+			dispatch(line, &o, c->id);
 			response[o.used++] = '\n';
-			if (!write_all(fd, response, o.used))
+			if (!write_all(c->fd, response, o.used))
 				break;
 			memmove(line, line + used, have - used);
 			have -= used;
@@ -393,76 +428,221 @@ static void *connection_main(void *arg)
 		}
 		if (have == sizeof(line))
 			break;	/* a line longer than any command */
-		n = recv(fd, line + have, sizeof(line) - have, 0);
+		n = recv(c->fd, line + have, sizeof(line) - have, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		have += n;
 	}
-	hold_release_owner(conn);
-	close(fd);
+	hold_release_owner(c->id);
+	atomic_store(&c->done, true);
 	return NULL;
+}
+
+/* Join the connection threads that are done (@all: every one, done or not). */
+static void reap_connections(bool all)
+{
+	struct conn **p = &conns, *c;
+
+	pthread_mutex_lock(&conns_lock);
+	while ((c = *p)) {
+		if (!all && !atomic_load(&c->done)) {
+			p = &c->next;
+			continue;
+		}
+		*p = c->next;
+		pthread_join(c->thread, NULL);
+		close(c->fd);
+		free(c);
+	}
+	pthread_mutex_unlock(&conns_lock);
 }
 
 static void *accept_main(void *arg)
 {
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		pthread_attr_t attr;
-		pthread_t t;
+		struct conn *c;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			break;	/* the socket was shut down */
 		}
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, connection_main, (void *)(intptr_t)fd))
+		reap_connections(false);
+		c = calloc(1, sizeof(*c));
+		if (!c) {
 			close(fd);
-		pthread_attr_destroy(&attr);
+			continue;
+		}
+		c->fd = fd;
+		pthread_mutex_lock(&conns_lock);
+		c->id = next_conn++;
+		if (pthread_create(&c->thread, NULL, connection_main, c)) {
+			close(fd);
+			free(c);
+		} else {
+			c->next = conns;
+			conns = c;
+		}
+		pthread_mutex_unlock(&conns_lock);
 	}
 	return NULL;
 }
 
-int control_start(const char *path)
+/* Is a process listening on @addr? Only "connection refused" says no. */
+static bool socket_live(const struct sockaddr_un *addr)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return true;
+	live = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
+	       (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return live;
+}
+
+/*
+ * Make room for the socket at @addr (its directory locked): nothing there, or
+ * a stale socket, which goes. Returns 0, -EEXIST (not a socket), -EADDRINUSE
+ * (a live socket) or another -errno.
+ */
+static int clear_path(const struct sockaddr_un *addr)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if (socket_live(addr))
+		return -EADDRINUSE;
+	if (unlinkat(dir_fd, socket_name, 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Open the directory of @path (kept: the daemon's working directory changes). */
+static int open_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(socket_name)] = ".";
+
+	strcpy(socket_name, slash ? slash + 1 : path);
+	if (!*socket_name)
+		return -EISDIR;
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir_fd < 0 ? -errno : 0;
+}
+
+static int bind_socket(const struct sockaddr_un *addr)
+{
+	struct stat st;
+	mode_t umask_was;
 	int err;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		return -errno;
-	unlink(path);
-	if (bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0600) ||
-	    listen(listen_fd, 16)) {
+	/* The socket is born with its final mode: nobody else can connect in between. */
+	umask_was = umask(~SOCKET_MODE & 0777);
+	err = bind(listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) ? -errno : 0;
+	umask(umask_was);
+	if (err)
+		return err;
+	if (fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW) || listen(listen_fd, 16)) {
 		err = -errno;
-		goto fail;
+		unlinkat(dir_fd, socket_name, 0);
+		return err;
 	}
-	strcpy(socket_path, path);
-	err = -pthread_create(&accept_thread, NULL, accept_main, NULL);
+	socket_dev = st.st_dev;
+	socket_ino = st.st_ino;
+	return 0;
+}
+
+int control_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int err = -ENAMETOOLONG;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		goto fail;
+	strcpy(addr.sun_path, path);
+	err = open_dir(path);
+	if (err)
+		goto fail;
+	/*
+	 * Of two daemons starting on one path, one checks and binds, then the
+	 * other (where the file system has no flock, without that guarantee).
+	 */
+	flock(dir_fd, LOCK_EX);
+	err = clear_path(&addr);
 	if (!err)
+		err = bind_socket(&addr);
+	if (!err) {
+		flock(dir_fd, LOCK_UN);
 		return 0;
-	unlink(path);
+	}
 fail:
-	close(listen_fd);
-	listen_fd = -1;
+	fprintf(stderr, "pinfs: control socket '%s': %s\n", path,
+		err == -EEXIST	       ? "exists and is not a socket"
+		: err == -EADDRINUSE ? "in use by another process"
+				     : strerror(-err));
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (dir_fd >= 0)
+		close(dir_fd);	/* and its lock */
+	listen_fd = dir_fd = -1;
 	return err;
+}
+
+int control_start(void)
+{
+	int err = -pthread_create(&accept_thread, NULL, accept_main, NULL);
+
+	if (err)
+		fprintf(stderr, "pinfs: control socket: cannot start its thread: %s\n",
+			strerror(-err));
+	accepting = !err;
+	return err;
+}
+
+/* Unlink the socket if the path still names the one bound here. */
+static void remove_socket(void)
+{
+	struct stat st;
+
+	if (!fstatat(dir_fd, socket_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_dev == socket_dev &&
+	    st.st_ino == socket_ino)
+		unlinkat(dir_fd, socket_name, 0);
 }
 
 void control_stop(void)
 {
 	if (listen_fd < 0)
 		return;
+	atomic_store(&stopping, true);
+	/* While it still listens, no other daemon replaces it (control_listen()). */
+	remove_socket();
+	close(dir_fd);
+	dir_fd = -1;
 	shutdown(listen_fd, SHUT_RDWR);
-	pthread_join(accept_thread, NULL);
+	if (accepting)
+		pthread_join(accept_thread, NULL);
+	accepting = false;
 	close(listen_fd);
 	listen_fd = -1;
-	unlink(socket_path);
+	/* Each connection ends after its current command: a wait on a hold returns at release. */
+	pthread_mutex_lock(&conns_lock);
+	for (struct conn *c = conns; c; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&conns_lock);
 	hold_release(0);
+	reap_connections(true);
 	forker_set(false, 0);
 }

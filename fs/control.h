@@ -9,15 +9,29 @@
 #include <stddef.h>
 
 /*
- * Listen on @path (replacing a stale socket there). Call after daemonizing:
- * the server runs in threads. Returns 0 or a negative errno.
+ * Listen on @path with mode 0600. Refuses a path that exists and is not a
+ * socket, and a socket another process listens on; replaces a stale socket.
+ * Call before daemonizing (errors must reach the caller) and while the process
+ * has one thread (it sets the umask for a moment). Returns 0, or -errno after
+ * one line on stderr.
  */
-int control_start(const char *path);
+int control_listen(const char *path);
 
-/* Stop listening, remove the socket, release every hold, stop the forker. */
+/*
+ * Serve the socket: a thread accepts, a thread per connection. Call after
+ * daemonizing. Returns 0, or -errno after one line on stderr.
+ */
+int control_start(void);
+
+/*
+ * Stop: remove the socket if the path still names it (not one another daemon
+ * bound there since), stop accepting, end every connection and join its
+ * thread, release every hold, stop the forker. Afterwards no thread of the
+ * control socket runs and no hold parks a worker. Idempotent.
+ */
 void control_stop(void);
 
-/* The JSON answer to "stats" (also used by the daemon's exit summary). */
+/* The JSON answer to "stats" into @buf (@len bytes). Returns 0, or -ENOSPC if it was cut short. */
 int control_stats_json(char *buf, size_t len);
 
 #endif

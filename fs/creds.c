@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,15 +38,21 @@ int creds_thread_init(void)
 	return 0;
 }
 
-/* Raw per-thread system calls: glibc would broadcast setgroups to all threads. */
-static void set_fsuid(uid_t uid)
+/*
+ * Raw per-thread system calls: glibc would broadcast setgroups to all threads.
+ * setfsuid() and setfsgid() report no error; an invalid id (-1) changes
+ * nothing and returns the current one, which tells whether the switch took.
+ */
+static bool set_fsuid(uid_t uid)
 {
 	syscall(SYS_setfsuid, uid);
+	return (uid_t)syscall(SYS_setfsuid, (uid_t)-1) == uid;
 }
 
-static void set_fsgid(gid_t gid)
+static bool set_fsgid(gid_t gid)
 {
 	syscall(SYS_setfsgid, gid);
+	return (gid_t)syscall(SYS_setfsgid, (gid_t)-1) == gid;
 }
 
 static int set_groups(int n, const gid_t *list)
@@ -83,9 +90,28 @@ static int drop_all_caps(void)
 	return 0;
 }
 
-static void restore_caps(void)
+/*
+ * A worker that cannot return to the daemon's identity would serve its next
+ * request with what is left of a caller's (groups, ids, no capabilities). No
+ * request may be served so, and the cause (a denied setgroups or capset as
+ * root) is not one this thread can repair: stop the daemon. The kernel then
+ * fails the mount's requests with ENOTCONN, and the message says why.
+ */
+static void __attribute__((noreturn)) restore_failed(const char *call, int err)
 {
-	raise_fs_caps();
+	fprintf(stderr,
+		"pinfs: cannot return a worker to the daemon's credentials (%s: %s); "
+		"stopping rather than serve a request with a caller's credentials\n",
+		call, strerror(err));
+	abort();
+}
+
+/* Take the ids of @ctx; false if either did not take. */
+static bool switch_ids(const struct fuse_ctx *ctx)
+{
+	bool gid_ok = set_fsgid(ctx->gid);
+
+	return set_fsuid(ctx->uid) && gid_ok;
 }
 
 int creds_enter_creator(struct pinfs *fs, fuse_req_t req, mode_t *mode, struct creds_saved *s)
@@ -104,10 +130,8 @@ int creds_enter_creator(struct pinfs *fs, fuse_req_t req, mode_t *mode, struct c
 	}
 	if (!fs->is_root || (ctx->uid == 0 && ctx->gid == 0))
 		return 0;
-	set_fsgid(ctx->gid);
-	set_fsuid(ctx->uid);
 	s->ids = true;
-	err = raise_fs_caps();
+	err = switch_ids(ctx) ? raise_fs_caps() : -EPERM;
 	if (err) {
 		creds_leave(s);
 		return err;
@@ -131,28 +155,33 @@ int creds_enter_caller(struct pinfs *fs, fuse_req_t req, struct creds_saved *s)
 	if (err)
 		return err;
 	s->groups = true;
-	set_fsgid(ctx->gid);
-	set_fsuid(ctx->uid);
 	s->ids = true;
-	if (ctx->uid != 0) {
+	err = switch_ids(ctx) ? 0 : -EPERM;
+	if (!err && ctx->uid != 0)
 		err = drop_all_caps();
-		if (err) {
-			creds_leave(s);
-			return err;
-		}
+	if (err) {
+		creds_leave(s);
+		return err;
 	}
 	return 0;
 }
 
 void creds_leave(struct creds_saved *s)
 {
+	int err;
+
 	if (s->ids) {
-		set_fsuid(0);
-		set_fsgid(0);
-		restore_caps();
+		if (!set_fsuid(0) || !set_fsgid(0))
+			restore_failed("setfsuid/setfsgid", EPERM);
+		err = raise_fs_caps();
+		if (err)
+			restore_failed("capset", -err);
 	}
-	if (s->groups)
-		set_groups(daemon_ngroups, daemon_groups);
+	if (s->groups) {
+		err = set_groups(daemon_ngroups, daemon_groups);
+		if (err)
+			restore_failed("setgroups", -err);
+	}
 	if (s->umask_set)
 		umask(s->old_umask);
 	memset(s, 0, sizeof(*s));

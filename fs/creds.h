@@ -49,7 +49,11 @@ int creds_enter_creator(struct pinfs *fs, fuse_req_t req, mode_t *mode, struct c
 /* Become the caller of @req with its groups and no capabilities (access checks). */
 int creds_enter_caller(struct pinfs *fs, fuse_req_t req, struct creds_saved *s);
 
-/* Return to the daemon's identity. */
+/*
+ * Return to the daemon's identity. Never fails: if the thread cannot get its
+ * ids, capabilities or groups back, the daemon stops (abort(), with a message)
+ * rather than serve any further request with a caller's credentials.
+ */
 void creds_leave(struct creds_saved *s);
 
 /*

@@ -323,12 +323,16 @@ static ssize_t direct_read(const struct io_ops *io, struct pinfs_file *f, struct
 {
 	size_t len = iov_iter_count(to);
 	off_t start = dio_round_down(pos, f->dio.off_align);
+	off_t end = dio_span_end(pos, len, f->dio.off_align);
 	size_t head = pos - start;
-	size_t span = dio_round_up(pos + len, f->dio.off_align) - start;
+	size_t span = end - start;
 	struct page *bounce = NULL;
-	char *buf = span_in_place(to, head, span, &f->dio);
+	char *buf;
 	ssize_t got, n;
 
+	if (end < 0)
+		return -ENOBUFS;	/* no aligned span reaches these bytes: the page cache does */
+	buf = span_in_place(to, head, span, &f->dio);
 	if (!buf) {
 		if (span > SPAN_PAGES * PAGE_SIZE || !bounce_arena)
 			return -ENOBUFS;
@@ -360,14 +364,17 @@ bool datapath_read_plan(const struct io_ops *io, struct pinfs_file *f, const str
 			off_t pos, struct read_plan *plan)
 {
 	size_t len = iov_iter_count(to);
-	off_t start;
+	off_t start, end;
 	struct io_pins pins;
 
 	if (!len || !direct_usable(f) || !io->registered)
 		return false;
 	start = dio_round_down(pos, f->dio.off_align);
+	end = dio_span_end(pos, len, f->dio.off_align);
+	if (end < 0)
+		return false;
 	plan->head = pos - start;
-	plan->span = dio_round_up(pos + len, f->dio.off_align) - start;
+	plan->span = end - start;
 	plan->buf = span_in_place(to, plan->head, plan->span, &f->dio);
 	if (!plan->buf || !io->registered(plan->buf, plan->span))
 		return false;
@@ -472,15 +479,17 @@ static ssize_t direct_write(const struct io_ops *io, struct pinfs_file *f,
 static ssize_t write_split(const struct io_ops *io, struct pinfs_file *f, struct iov_iter *from,
 			   off_t pos, size_t len)
 {
+	off_t end = dio_end(pos, len);
 	off_t mid_start = dio_round_up(pos, f->dio.off_align);
-	off_t mid_end = dio_round_down(pos + len, f->dio.off_align);
+	off_t mid_end = dio_round_down(end, f->dio.off_align);
 	size_t parts[3], done = 0;
 
-	if (mid_start >= mid_end)
+	/* No aligned middle (a round-up saturated at DIO_OFF_MAX has none either). */
+	if (mid_start >= mid_end || end - pos != (off_t)len)
 		return buffered_write(io, f, from, pos, len);
 	parts[0] = mid_start - pos;
 	parts[1] = mid_end - mid_start;
-	parts[2] = pos + len - mid_end;
+	parts[2] = end - mid_end;
 	for (int k = 0; k < 3; k++) {
 		ssize_t n;
 
@@ -517,7 +526,8 @@ ssize_t datapath_write(const struct io_ops *io, struct pinfs_file *f, struct iov
 	/* Whole pages at least, so edges of writes through other descriptors are covered too. */
 	if (a < PAGE_SIZE)
 		a = PAGE_SIZE;
-	range_lock(&f->inode->writes, &r, dio_round_down(pos, a), dio_round_up(pos + len, a));
+	range_lock(&f->inode->writes, &r, dio_round_down(pos, a),
+		   dio_round_up(dio_end(pos, len), a));
 	if (direct_usable(f))
 		n = write_split(io, f, from, pos, len);
 	else

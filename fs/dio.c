@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The backing file's O_DIRECT rules: STATX_DIOALIGN, else one probe per filesystem. */
+/* The backing file's O_DIRECT rules: STATX_DIOALIGN, else probed per filesystem. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,40 +21,89 @@ static struct {
 	struct dio_rules rules;
 } probed[PROBED_MAX];
 static unsigned int nr_probed;
+/* Lock order (docs/design.md): taken under no other lock; none under it. Held across a probe. */
 static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 
+enum probe_answer {
+	PROBE_FOUND,		/* the rules were found */
+	PROBE_UNUSABLE,		/* O_DIRECT reads fail even 4096-aligned: use the page cache */
+	PROBE_UNKNOWN,		/* this file has too little data to tell */
+};
+
 /*
- * Find the smallest alignment at which an O_DIRECT read of @fd works: read one
- * aligned unit at an offset and an address aligned exactly to it. A read at or
- * past end of file still checks alignment on the filesystems that have rules.
+ * Where @fd has data: [*@start, *@end), the first data extent, or the whole
+ * file if the filesystem cannot say (SEEK_DATA/SEEK_HOLE unsupported).
  */
-static struct dio_rules probe(int fd)
+static void first_data(int fd, off_t size, off_t *start, off_t *end)
+{
+	*start = lseek(fd, 0, SEEK_DATA);
+	*end = *start >= 0 ? lseek(fd, *start, SEEK_HOLE) : -1;
+	if (*start < 0 || *end < *start) {
+		*start = 0;
+		*end = errno == ENXIO ? 0 : size;	/* ENXIO: no data at all */
+	}
+	if (*end > size)
+		*end = size;
+}
+
+/*
+ * Find the smallest alignment A at which an O_DIRECT read of @fd works: read
+ * A bytes at an offset that is an odd multiple of A (aligned to A and to no
+ * more), into memory aligned the same way. Only bytes that exist are read: a
+ * read at or past end of file, or of a hole, returns before most filesystems
+ * check alignment at all, so it proves nothing. A file whose data cannot hold
+ * the next candidate's read leaves the answer unknown.
+ */
+static enum probe_answer probe(int fd, struct dio_rules *r)
 {
 	static const unsigned int candidates[] = { 1, 512, 4096 };
-	struct dio_rules r = { .usable = false };
-	char *buf = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	enum probe_answer answer = PROBE_UNUSABLE;
+	off_t data, data_end;
+	struct stat st;
+	char *buf;
 
+	if (fstat(fd, &st))
+		return PROBE_UNKNOWN;
+	buf = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
 	if (buf == MAP_FAILED)
-		return r;
+		return PROBE_UNKNOWN;
+	first_data(fd, st.st_size, &data, &data_end);
 	for (unsigned int k = 0; k < sizeof(candidates) / sizeof(candidates[0]); k++) {
 		unsigned int a = candidates[k];
-		ssize_t n = pread(fd, buf + (a % PAGE_SIZE), a, a);
+		off_t base = dio_round_up(data, 2 * a);	/* saturated: past data_end */
+		ssize_t n;
 
+		if (base > data_end - 2 * (off_t)a) {
+			answer = PROBE_UNKNOWN;
+			break;
+		}
+		n = pread(fd, buf + (a % PAGE_SIZE), a, base + a);
+		if (n == (ssize_t)a) {
+			*r = (struct dio_rules){ true, a, a };
+			answer = PROBE_FOUND;
+			break;
+		}
 		if (n >= 0) {
-			r = (struct dio_rules){ true, a, a };
+			answer = PROBE_UNKNOWN;	/* short: the file shrank meanwhile */
 			break;
 		}
 		if (errno != EINVAL)
 			break;
 	}
 	munmap(buf, 2 * PAGE_SIZE);
-	return r;
+	return answer;
 }
 
+/*
+ * The rules of @dev's filesystem, probed through @fd. Answers found are kept
+ * per filesystem; where this file cannot tell, the next file is asked, and
+ * this one gets the conservative rules.
+ */
 static struct dio_rules probe_once(int fd, dev_t dev)
 {
-	struct dio_rules r;
+	struct dio_rules r = DIO_RULES_CONSERVATIVE;
+	enum probe_answer answer;
 	char path[64];
 	int probe_fd;
 
@@ -68,10 +117,15 @@ static struct dio_rules probe_once(int fd, dev_t dev)
 	/* The descriptor may be write-only: probe through a read-only reopening. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	probe_fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	r = probe_fd >= 0 ? probe(probe_fd) : (struct dio_rules){ .usable = false };
-	if (probe_fd >= 0)
-		close(probe_fd);
-	if (nr_probed < PROBED_MAX)
+	if (probe_fd < 0) {
+		r = (struct dio_rules){ .usable = false };
+		goto out;
+	}
+	answer = probe(probe_fd, &r);
+	close(probe_fd);
+	if (answer == PROBE_UNUSABLE)
+		r = (struct dio_rules){ .usable = false };
+	if (answer != PROBE_UNKNOWN && nr_probed < PROBED_MAX)
 		probed[nr_probed++] = (typeof(probed[0])){ dev, r };
 out:
 	pthread_mutex_unlock(&probe_lock);

@@ -4,14 +4,20 @@
  *
  * statx(STATX_DIOALIGN) gives the memory and file-offset alignment a backing
  * filesystem requires. A filesystem that does not answer (the mask bit is
- * missing) is "O_DIRECT unknown": it is probed once, with real O_DIRECT reads
- * at decreasing alignments, and the answer is remembered per filesystem. Nothing
- * is guessed.
+ * missing) is "O_DIRECT unknown": it is probed with real O_DIRECT reads of data
+ * the file has, at increasing alignments, and the answer is remembered per
+ * filesystem. While no file with enough data has answered, a file gets the
+ * conservative rules, DIO_RULES_CONSERVATIVE (whole pages), and the next file
+ * is probed again. A filesystem that needs more than that refuses the first
+ * request with EINVAL, and that file uses the page cache from then on.
  */
 #ifndef PINFS_DIO_H
 #define PINFS_DIO_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct dio_rules {
@@ -20,21 +26,53 @@ struct dio_rules {
 	unsigned int off_align;	/* file offset and length alignment, a power of two */
 };
 
+/* The rules where nothing is known: page-aligned memory, offsets and lengths. */
+#define DIO_RULES_CONSERVATIVE ((struct dio_rules){ true, 4096, 4096 })
+
 /*
  * The rules for the O_DIRECT descriptor @dio_fd (open on a regular file of the
  * backing filesystem @dev). Never fails: unusable rules mean "use the page cache".
  */
 struct dio_rules dio_rules_for(int dio_fd, dev_t dev);
 
-/* Round @x down / up to @align (a power of two). */
+#define DIO_OFF_MAX INT64_MAX	/* the largest file offset (the kernel's MAX_LFS_FILESIZE) */
+
+/* Round @x (>= 0) down to @align (a power of two). */
 static inline off_t dio_round_down(off_t x, unsigned int align)
 {
 	return x & ~(off_t)(align - 1);
 }
 
+/*
+ * Round @x (>= 0) up to @align (a power of two). Saturates: where the result
+ * would pass DIO_OFF_MAX it is DIO_OFF_MAX, which is then not aligned.
+ */
 static inline off_t dio_round_up(off_t x, unsigned int align)
 {
-	return dio_round_down(x + align - 1, align);
+	if (x > DIO_OFF_MAX - (off_t)(align - 1))
+		return DIO_OFF_MAX;
+	return dio_round_down(x + (off_t)(align - 1), align);
+}
+
+/* @pos + @len (@pos >= 0), saturated at DIO_OFF_MAX. */
+static inline off_t dio_end(off_t pos, size_t len)
+{
+	return len > (size_t)(DIO_OFF_MAX - pos) ? DIO_OFF_MAX : pos + (off_t)len;
+}
+
+/*
+ * The end of the @align-aligned span around [@pos, @pos + @len), or -EOVERFLOW
+ * when it would pass DIO_OFF_MAX: no O_DIRECT call can cover those bytes (the
+ * kernel refuses pos + len past it), so the page cache must serve them.
+ */
+static inline off_t dio_span_end(off_t pos, size_t len, unsigned int align)
+{
+	off_t end;
+
+	if (len > (size_t)(DIO_OFF_MAX - pos))
+		return -EOVERFLOW;
+	end = dio_round_up(pos + (off_t)len, align);
+	return end & (off_t)(align - 1) ? -EOVERFLOW : end;
 }
 
 #endif

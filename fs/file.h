@@ -6,7 +6,9 @@
 #define PINFS_FILE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dio.h"
 #include "pinfs.h"
@@ -22,7 +24,17 @@ struct pinfs_file {
 	struct dio_rules dio; /* its alignment rules */
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
 	bool passthrough; /* the kernel does its I/O on the backing file (passthrough.h) */
+	uid_t uid; /* the user its descriptors are charged to (fd_budget.h) */
+	unsigned int charged; /* descriptors charged: fd, and dio_fd if open */
+	atomic_int early_acked; /* unsafe=early_ack: acknowledged WRITEs still using the file */
+
+	/* under inode->lock */
+	unsigned int refs; /* the kernel's until RELEASE, one per blocking flock (ops_lock.c) */
+	bool released; /* RELEASE came: no lock is taken through it any more */
 };
+
+/* Drop a reference; the last one closes the descriptors and frees @f (ops_file.c). */
+void file_put(struct pinfs *fs, struct pinfs_file *f);
 
 static inline struct pinfs_file *file_of(const struct fuse_file_info *fi)
 {

@@ -18,6 +18,7 @@
 #ifndef PINFS_FUSE_UAPI_H
 #define PINFS_FUSE_UAPI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 
@@ -82,5 +83,23 @@ struct fuse_uring_cmd_req {
 /* Offsets into structures whose older layout <linux/fuse.h> 7.38 has. */
 #define PINFS_INIT_OUT_MAX_STACK_DEPTH 36	/* fuse_init_out.max_stack_depth */
 #define PINFS_OPEN_OUT_BACKING_ID 12		/* fuse_open_out.backing_id */
+
+/* Checked against the header wherever it has them. */
+_Static_assert(sizeof(struct fuse_init_out) >= PINFS_INIT_OUT_MAX_STACK_DEPTH + sizeof(uint32_t),
+	       "fuse_init_out.max_stack_depth");
+_Static_assert(sizeof(struct fuse_open_out) >= PINFS_OPEN_OUT_BACKING_ID + sizeof(uint32_t),
+	       "fuse_open_out.backing_id");
+#if FUSE_KERNEL_MINOR_VERSION >= 40
+_Static_assert(offsetof(struct fuse_init_out, max_stack_depth) == PINFS_INIT_OUT_MAX_STACK_DEPTH,
+	       "fuse_init_out.max_stack_depth");
+_Static_assert(offsetof(struct fuse_open_out, backing_id) == PINFS_OPEN_OUT_BACKING_ID,
+	       "fuse_open_out.backing_id");
+#endif
+#if FUSE_KERNEL_MINOR_VERSION < 42
+_Static_assert(sizeof(struct fuse_uring_req_header) ==
+		       2 * FUSE_URING_IN_OUT_HEADER_SZ + sizeof(struct fuse_uring_ent_in_out),
+	       "fuse_uring_req_header");
+_Static_assert(sizeof(struct fuse_uring_cmd_req) == 24, "fuse_uring_cmd_req");
+#endif
 
 #endif

@@ -5,7 +5,9 @@
  * All state sits under one mutex with one condition variable, broadcast on
  * every change; the request path touches neither unless a hold is armed. A
  * hold lives until it is released (by the control socket, its timeout, or its
- * connection closing) and the last request parked on it has left.
+ * connection closing), the last request parked on it has left, and the thread
+ * arming it has returned. A thread that waits on the condition variable keeps
+ * no other pointer to a hold across the wait.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,10 +30,17 @@ struct hold {
 	unsigned int parked;	/* requests parked right now */
 	struct held_request recorded[MAX_RECORDED];
 	bool released;
+	bool arming;		/* hold_arm() is still waiting for the gate to close */
 	struct timespec deadline;
 	struct hold *next;
 };
 
+/*
+ * Lock order (docs/design.md): after conns_lock (control.c joins connection
+ * threads that take it); no other lock under it. A thread that parks here
+ * holds no other lock: hold_check() and hold_gate_enter() are called with
+ * none held.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -87,7 +96,7 @@ static bool expired(const struct timespec *deadline)
 
 static void free_if_unused(struct hold *h)
 {
-	if (h->released && !h->parked)
+	if (h->released && !h->parked && !h->arming)
 		free(h);
 }
 
@@ -220,11 +229,15 @@ void hold_gate_enter(void)
 	gate_parked++;
 	pthread_cond_broadcast(&changed);
 	while (atomic_load(&gate_closed)) {
-		struct hold *h = gate_hold;
+		/*
+		 * The gate's hold may be released and freed while this waits:
+		 * wait on a copy of its deadline, and on timeout release whatever
+		 * expired then.
+		 */
+		struct timespec deadline = gate_hold->deadline;
 
-		if (pthread_cond_timedwait(&changed, &lock, &h->deadline) == ETIMEDOUT &&
-		    gate_hold == h)
-			release_locked(h);
+		if (pthread_cond_timedwait(&changed, &lock, &deadline) == ETIMEDOUT)
+			reap_expired();
 	}
 	gate_parked--;
 	pthread_cond_broadcast(&changed);
@@ -234,7 +247,9 @@ void hold_gate_enter(void)
 /*
  * Close the gate for @h and wait until no worker can read /dev/fuse: each is
  * parked at the gate or holding a request parked at a data or reply hold.
- * Called locked.
+ * Called locked, with @h->arming set (@h stays allocated across the wait even
+ * if it is released meanwhile). Returns 0, -ETIMEDOUT if the workers did not
+ * all park in time or @h expired first, -ECANCELED if @h was released first.
  */
 static int close_gate(struct hold *h)
 {
@@ -249,9 +264,11 @@ static int close_gate(struct hold *h)
 	atomic_store(&gate_closed, true);
 	if (write(gate_efd, &one, sizeof(one)) < 0)
 		return -errno;
-	while (gate_parked + hold_parked < nr_workers && gate_hold == h)
+	while (gate_parked + hold_parked < nr_workers && !h->released)
 		if (pthread_cond_timedwait(&changed, &lock, &limit) == ETIMEDOUT)
 			return -ETIMEDOUT;
+	if (h->released)
+		return expired(&h->deadline) ? -ETIMEDOUT : -ECANCELED;
 	return 0;
 }
 
@@ -278,12 +295,17 @@ int hold_arm(const struct hold_spec *spec, int owner)
 	atomic_fetch_add(&armed, 1);
 	ret = h->id;
 	if (spec->at == HOLD_RECEIVE) {
-		int err = close_gate(h);
+		int err;
 
+		h->arming = true;
+		err = close_gate(h);
+		h->arming = false;
 		if (err) {
-			release_locked(h);
 			ret = err;
+			if (!h->released)
+				release_locked(h);
 		}
+		free_if_unused(h);
 	}
 	pthread_mutex_unlock(&lock);
 	return ret;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -65,7 +67,7 @@ static void patch_init_reply(struct iovec *iov, int count)
 
 	if (atomic_load(&init.done) || count < 2 || iov[0].iov_len != sizeof(*oh) ||
 	    oh->unique != init.unique || oh->error ||
-	    iov[1].iov_len < offsetof(struct fuse_init_out, unused) + sizeof(uint32_t))
+	    iov[1].iov_len < PINFS_INIT_OUT_MAX_STACK_DEPTH + sizeof(uint32_t))
 		return;
 	out = iov[1].iov_base;
 	flags = out->flags;

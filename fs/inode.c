@@ -1,113 +1,94 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The inode table (inode.h): two hash indexes, a bounded LRU of O_PATH
- * descriptors and a bounded FIFO of forgotten ("ghost") records.
+ * The inode table (inode.h): records, two hash indexes over them (by node id
+ * and by backing (dev, ino)), and a bounded FIFO of forgotten ("ghost")
+ * records. Descriptors are the cache's (fd_cache.h), mounts the registry's
+ * (mounts.h), node ids the scheme's (nodeid.h).
  *
- * One mutex protects the indexes, the counters and every record's private
- * part below. Critical sections are short; system calls that can block
- * (open_by_handle_at) run outside it.
+ * One mutex protects the indexes, the FIFO and every record's references.
+ * Critical sections are short; system calls that can block
+ * (name_to_handle_at, open_by_handle_at) run outside it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "containment.h"
+#include "fd_cache.h"
 #include "inode.h"
-
-/* Intrusive doubly-linked list. */
-struct list_node {
-	struct list_node *prev, *next;
-};
-
-static void list_init(struct list_node *h)
-{
-	h->prev = h->next = h;
-}
-
-static bool list_linked(const struct list_node *n)
-{
-	return n->next != NULL && n->next != n;
-}
-
-static void list_add_tail(struct list_node *h, struct list_node *n)
-{
-	n->prev = h->prev;
-	n->next = h;
-	h->prev->next = n;
-	h->prev = n;
-}
-
-static void list_del(struct list_node *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n->next = n;
-}
+#include "list.h"
+#include "mounts.h"
 
 #define MAX_HANDLE_BYTES 128
 
-/* A record: the public part first, so a struct pinfs_inode * converts back. */
+/* A hash chain link; the index finds the record with container_of(). */
+struct hash_link {
+	struct hash_link *next;
+};
+
+/*
+ * Chained hashing over links embedded in the records, doubled when the load
+ * exceeds 1. @hash gives the hash of a linked record's key.
+ */
+struct hash_index {
+	struct hash_link **buckets;
+	size_t mask;
+	size_t count;
+	size_t (*hash)(const struct hash_link *l);
+};
+
 struct record {
 	struct pinfs_inode pub;
 
 	/* under inode_table.lock */
 	uint64_t nlookup; /* kernel references */
 	unsigned int refs; /* in-flight references */
-	int fd; /* O_PATH descriptor or -1 */
-	unsigned int fd_users; /* callers between inode_fd_get() and _put() */
-	bool pinned; /* fd lives as long as the record (root, no handle) */
 	bool ghost; /* on the ghost FIFO */
-	struct list_node lru; /* on the LRU: fd >= 0, !pinned, !fd_users */
 	struct list_node fifo; /* on the ghost FIFO */
-	struct record *id_next;
-	struct record *key_next;
+	struct hash_link by_id;
+	struct hash_link by_key;
+
+	struct fd_cache_entry opath; /* its O_PATH descriptor (fd_cache.h) */
 
 	/* constant */
-	int mount_fd; /* for open_by_handle_at, -1 without a handle */
+	struct backing_mount *mount; /* for open_by_handle_at, NULL without a handle */
 	struct file_handle *fh; /* NULL without a handle */
 };
 
-struct mount_entry {
-	int mount_id;
-	int fd; /* O_RDONLY directory on that mount */
-	struct mount_entry *next;
-};
-
-struct hash {
-	struct record **buckets;
-	size_t mask;
-	size_t count;
-};
-
 struct inode_table {
-	pthread_mutex_t lock;
-	struct hash by_id;
-	struct hash by_key;
-	struct list_node lru;
-	struct list_node ghosts;
-	unsigned long nghosts;
-	unsigned long nlive;
-	unsigned long nfds; /* evictable descriptors open */
-	unsigned int fd_cache;
+	/* constant */
 	unsigned int ghost_max;
 	bool use_handles;
-	bool stable_ids; /* the root's handles are 8-byte FILEID_INO32_GEN */
-	int handle_type; /* the root's handle type */
-	fuse_ino_t next_id;
-	struct mount_entry *mounts;
+	bool source_is_fs_root; /* no inode of the root's device lies outside SOURCE */
+	int source_fd; /* SOURCE's O_PATH descriptor (the root record's, pinned) */
+	int source_mount_fd; /* SOURCE's mount (an entry's fd): revival opens by handle here */
+	int source_view_err; /* 0 if SOURCE's mount has a view, else why not */
 	struct record *root;
+	struct fd_cache *fds;
+	struct mount_registry *mounts;
+	struct nodeid_scheme ids;
 	struct pinfs_stats *stats;
+
+	/*
+	 * Lock order (docs/design.md): after any pinfs_dir.lock, before the
+	 * descriptor cache's; never together with the mount registry's.
+	 */
+	pthread_mutex_t lock;
+	struct hash_index by_id;
+	struct hash_index by_key;
+	struct list_node ghosts;
+	unsigned long nghosts;
 };
 
 static inline struct record *rec(struct pinfs_inode *in)
 {
-	return (struct record *)in;
+	return container_of(in, struct record, pub);
 }
 
-/* ---- hashing ---- */
+/* ---- the indexes ---- */
 
 static size_t hash_u64(uint64_t v)
 {
@@ -124,29 +105,38 @@ static size_t key_hash(dev_t dev, ino_t ino)
 	return hash_u64((uint64_t)ino ^ hash_u64((uint64_t)dev));
 }
 
-static int hash_init(struct hash *h, size_t size)
+static size_t id_hash_of(const struct hash_link *l)
+{
+	return hash_u64(container_of(l, struct record, by_id)->pub.nodeid);
+}
+
+static size_t key_hash_of(const struct hash_link *l)
+{
+	const struct record *r = container_of(l, struct record, by_key);
+
+	return key_hash(r->pub.dev, r->pub.ino);
+}
+
+static int hash_init(struct hash_index *h, size_t size, size_t (*hash)(const struct hash_link *))
 {
 	h->buckets = calloc(size, sizeof(*h->buckets));
 	h->mask = size - 1;
 	h->count = 0;
+	h->hash = hash;
 	return h->buckets ? 0 : -ENOMEM;
 }
 
-static struct record **id_slot(struct hash *h, fuse_ino_t id)
+/* The chain of hash value @hv. */
+static struct hash_link *hash_chain(const struct hash_index *h, size_t hv)
 {
-	return &h->buckets[hash_u64(id) & h->mask];
-}
-
-static struct record **key_slot(struct hash *h, dev_t dev, ino_t ino)
-{
-	return &h->buckets[key_hash(dev, ino) & h->mask];
+	return h->buckets[hv & h->mask];
 }
 
 /* Double the bucket array when the load exceeds 1. Failure just keeps chains longer. */
-static void hash_grow(struct hash *h, bool by_id)
+static void hash_grow(struct hash_index *h)
 {
 	size_t nsize = (h->mask + 1) * 2;
-	struct record **nb;
+	struct hash_link **nb;
 
 	if (h->count <= h->mask + 1)
 		return;
@@ -154,21 +144,14 @@ static void hash_grow(struct hash *h, bool by_id)
 	if (!nb)
 		return;
 	for (size_t i = 0; i <= h->mask; i++) {
-		struct record *r = h->buckets[i], *next;
+		struct hash_link *l = h->buckets[i], *next;
 
-		for (; r; r = next) {
-			size_t b;
+		for (; l; l = next) {
+			size_t b = h->hash(l) & (nsize - 1);
 
-			if (by_id) {
-				next = r->id_next;
-				b = hash_u64(r->pub.nodeid) & (nsize - 1);
-				r->id_next = nb[b];
-			} else {
-				next = r->key_next;
-				b = key_hash(r->pub.dev, r->pub.ino) & (nsize - 1);
-				r->key_next = nb[b];
-			}
-			nb[b] = r;
+			next = l->next;
+			l->next = nb[b];
+			nb[b] = l;
 		}
 	}
 	free(h->buckets);
@@ -176,50 +159,51 @@ static void hash_grow(struct hash *h, bool by_id)
 	h->mask = nsize - 1;
 }
 
+static void hash_insert(struct hash_index *h, struct hash_link *l)
+{
+	struct hash_link **s = &h->buckets[h->hash(l) & h->mask];
+
+	l->next = *s;
+	*s = l;
+	h->count++;
+	hash_grow(h);
+}
+
+static void hash_remove(struct hash_index *h, struct hash_link *l)
+{
+	for (struct hash_link **s = &h->buckets[h->hash(l) & h->mask]; *s; s = &(*s)->next) {
+		if (*s == l) {
+			*s = l->next;
+			h->count--;
+			return;
+		}
+	}
+}
+
 static void index_insert(struct inode_table *t, struct record *r)
 {
-	struct record **s = id_slot(&t->by_id, r->pub.nodeid);
-
-	r->id_next = *s;
-	*s = r;
-	t->by_id.count++;
-	s = key_slot(&t->by_key, r->pub.dev, r->pub.ino);
-	r->key_next = *s;
-	*s = r;
-	t->by_key.count++;
-	hash_grow(&t->by_id, true);
-	hash_grow(&t->by_key, false);
+	hash_insert(&t->by_id, &r->by_id);
+	hash_insert(&t->by_key, &r->by_key);
 }
 
 static void index_remove(struct inode_table *t, struct record *r)
 {
-	struct record **s;
-
-	for (s = id_slot(&t->by_id, r->pub.nodeid); *s; s = &(*s)->id_next) {
-		if (*s == r) {
-			*s = r->id_next;
-			t->by_id.count--;
-			break;
-		}
-	}
-	for (s = key_slot(&t->by_key, r->pub.dev, r->pub.ino); *s; s = &(*s)->key_next) {
-		if (*s == r) {
-			*s = r->key_next;
-			t->by_key.count--;
-			break;
-		}
-	}
+	hash_remove(&t->by_id, &r->by_id);
+	hash_remove(&t->by_key, &r->by_key);
 }
 
 static struct record *find_id(struct inode_table *t, fuse_ino_t id)
 {
-	struct record *r;
+	for (struct hash_link *l = hash_chain(&t->by_id, hash_u64(id)); l; l = l->next) {
+		struct record *r = container_of(l, struct record, by_id);
 
-	for (r = *id_slot(&t->by_id, id); r; r = r->id_next)
 		if (r->pub.nodeid == id)
 			return r;
+	}
 	return NULL;
 }
+
+/* ---- records ---- */
 
 static bool same_handle(const struct file_handle *a, const struct file_handle *b)
 {
@@ -227,114 +211,6 @@ static bool same_handle(const struct file_handle *a, const struct file_handle *b
 		return a == b;
 	return a->handle_type == b->handle_type && a->handle_bytes == b->handle_bytes &&
 	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
-}
-
-/* ---- descriptors ---- */
-
-void proc_fd_path(char *buf, size_t size, int fd)
-{
-	snprintf(buf, size, "/proc/self/fd/%d", fd);
-}
-
-/* Close least recently used descriptors until at most @limit remain. Lock held. */
-static void evict_to(struct inode_table *t, unsigned long limit)
-{
-	while (t->nfds > limit && list_linked(&t->lru)) {
-		struct record *r =
-			(struct record *)((char *)t->lru.next - offsetof(struct record, lru));
-
-		list_del(&r->lru);
-		close(r->fd);
-		r->fd = -1;
-		t->nfds--;
-		stats_add(&t->stats->fd_evictions, 1);
-	}
-}
-
-/* Make @r's descriptor evictable again if nobody uses it. Lock held. */
-static void fd_idle(struct inode_table *t, struct record *r)
-{
-	if (r->fd >= 0 && !r->pinned && !r->fd_users && !list_linked(&r->lru))
-		list_add_tail(&t->lru, &r->lru);
-	evict_to(t, t->fd_cache);
-}
-
-static void record_free(struct record *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	pthread_mutex_destroy(&r->pub.lock);
-	range_lock_destroy(&r->pub.writes);
-	free(r->fh);
-	free(r);
-}
-
-/*
- * The last reference of any kind is gone: keep a ghost (handle only) or free
- * the record. Lock held.
- */
-static void record_retire(struct inode_table *t, struct record *r)
-{
-	if (r == t->root)
-		return;
-	if (list_linked(&r->lru))
-		list_del(&r->lru);
-	if (r->fd >= 0 && !r->pinned) {
-		close(r->fd);
-		r->fd = -1;
-		t->nfds--;
-	}
-	if (r->fh && t->ghost_max) {
-		r->ghost = true;
-		list_add_tail(&t->ghosts, &r->fifo);
-		t->nghosts++;
-		while (t->nghosts > t->ghost_max) {
-			struct record *old = (struct record *)((char *)t->ghosts.next -
-							       offsetof(struct record, fifo));
-
-			list_del(&old->fifo);
-			old->ghost = false;
-			t->nghosts--;
-			index_remove(t, old);
-			record_free(old);
-		}
-		return;
-	}
-	index_remove(t, r);
-	record_free(r);
-}
-
-/* A ghost comes back to life (new kernel or in-flight reference). Lock held. */
-static void record_revive(struct inode_table *t, struct record *r)
-{
-	if (r->ghost) {
-		list_del(&r->fifo);
-		r->ghost = false;
-		t->nghosts--;
-	}
-}
-
-/* ---- table ---- */
-
-static struct record *record_new(const struct stat *st, int fd, int mount_fd,
-				 struct file_handle *fh)
-{
-	struct record *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->pub.dev = st->st_dev;
-	r->pub.ino = st->st_ino;
-	r->pub.type = st->st_mode & S_IFMT;
-	pthread_mutex_init(&r->pub.lock, NULL);
-	range_lock_init(&r->pub.writes);
-	r->fd = fd;
-	r->mount_fd = fh ? mount_fd : -1;
-	r->fh = fh;
-	r->pinned = !fh;
-	list_init(&r->lru);
-	list_init(&r->fifo);
-	return r;
 }
 
 /* name_to_handle_at() into a fresh allocation; NULL if the inode has none. */
@@ -353,126 +229,157 @@ static struct file_handle *handle_of(int fd, int *mount_id)
 }
 
 /*
- * The open_by_handle_at() mount descriptor for @mount_id, created from the
- * directory @fd if this is the first inode seen on that mount. -1 if none can
- * be had (a non-directory mount root). Lock held.
+ * A record for the inode @st, with its O_PATH descriptor @fd (taken; never
+ * evicted if @pinned) and handle @fh (taken) on @mount. NULL without memory
+ * (and nothing taken).
  */
-static int mount_fd_for(struct inode_table *t, int mount_id, int fd, const struct stat *st)
+static struct record *record_new(struct inode_table *t, const struct stat *st, int fd,
+				 bool pinned, struct backing_mount *mount, struct file_handle *fh)
 {
-	struct mount_entry *m;
-	char path[32];
-	int mfd;
+	struct record *r = calloc(1, sizeof(*r));
 
-	for (m = t->mounts; m; m = m->next)
-		if (m->mount_id == mount_id)
-			return m->fd;
-	if (!S_ISDIR(st->st_mode))
-		return -1;
-	proc_fd_path(path, sizeof(path), fd);
-	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0)
-		return -1;
-	m = malloc(sizeof(*m));
-	if (!m) {
-		close(mfd);
-		return -1;
+	if (!r)
+		return NULL;
+	r->pub.dev = st->st_dev;
+	r->pub.ino = st->st_ino;
+	r->pub.type = st->st_mode & S_IFMT;
+	pthread_mutex_init(&r->pub.lock, NULL);
+	range_lock_init(&r->pub.writes);
+	r->mount = fh ? mount : NULL;
+	r->fh = fh;
+	list_init(&r->fifo);
+	fd_cache_entry_init(t->fds, &r->opath, fd, pinned);
+	return r;
+}
+
+/* Free a record that no index, list or thread reaches any more. */
+static void record_free(struct record *r)
+{
+	fd_cache_entry_close(&r->opath);
+	pthread_mutex_destroy(&r->pub.lock);
+	range_lock_destroy(&r->pub.writes);
+	free(r->fh);
+	free(r);
+}
+
+/* Take the ghost @r off the FIFO. Locked. */
+static void ghost_unlink(struct inode_table *t, struct record *r)
+{
+	list_del(&r->fifo);
+	r->ghost = false;
+	t->nghosts--;
+}
+
+/*
+ * The last reference of any kind is gone: keep a ghost (handle only) or free
+ * the record. Locked.
+ */
+static void record_retire(struct inode_table *t, struct record *r)
+{
+	if (r == t->root)
+		return;
+	fd_cache_drop(t->fds, &r->opath);
+	if (r->fh && t->ghost_max) {
+		r->ghost = true;
+		list_add_tail(&t->ghosts, &r->fifo);
+		t->nghosts++;
+		while (t->nghosts > t->ghost_max) {
+			struct record *old = container_of(t->ghosts.next, struct record, fifo);
+
+			ghost_unlink(t, old);
+			index_remove(t, old);
+			record_free(old);
+		}
+		return;
 	}
-	m->mount_id = mount_id;
-	m->fd = mfd;
-	m->next = t->mounts;
-	t->mounts = m;
-	return mfd;
+	index_remove(t, r);
+	record_free(r);
 }
 
-#define FILEID_INO32_GEN 1
-#define STABLE_HANDLE_BYTES 8
-
-/* The stable node id (inode.h) of a record on @dev with handle @fh, or 0 for none. */
-static fuse_ino_t stable_id(const struct inode_table *t, const struct file_handle *fh, dev_t dev)
+/* A ghost comes back to life (new kernel or in-flight reference). Locked. */
+static void record_revive(struct inode_table *t, struct record *r)
 {
-	uint32_t fid[2];	/* ino, generation */
-
-	if (!t->stable_ids || !fh || fh->handle_type != t->handle_type ||
-	    fh->handle_bytes != STABLE_HANDLE_BYTES || dev != t->root->pub.dev)
-		return 0;
-	memcpy(fid, fh->f_handle, sizeof(fid));
-	/* Generation 0 would land among the counter ids. */
-	return fid[1] ? (fuse_ino_t)fid[1] << 32 | fid[0] : 0;
+	if (r->ghost)
+		ghost_unlink(t, r);
 }
 
-uint64_t inode_generation(const struct pinfs_inode *in, uint64_t epoch)
+/* ---- the table ---- */
+
+/*
+ * SOURCE's file handle (@fd: its O_PATH descriptor), if it also reopens on
+ * @mount_fd (that needs CAP_DAC_READ_SEARCH); else NULL.
+ */
+static struct file_handle *source_handle(int fd, int mount_fd, int *mount_id)
 {
-	return in->stable_id ? 0 : epoch;
+	struct file_handle *fh = handle_of(fd, mount_id);
+	int probe;
+
+	if (!fh)
+		return NULL;
+	probe = open_by_handle_at(mount_fd, fh, O_PATH | O_CLOEXEC);
+	if (probe < 0) {
+		free(fh);
+		return NULL;
+	}
+	close(probe);
+	return fh;
 }
 
 struct inode_table *inode_table_create(const struct inode_table_config *cfg)
 {
 	struct inode_table *t = calloc(1, sizeof(*t));
 	struct file_handle *fh = NULL;
-	struct record *root;
+	struct backing_mount *source_mount = NULL;
 	struct stat st;
-	int mount_id;
+	int mount_id, err;
 
 	if (!t)
-		return NULL;
+		goto fail;
 	pthread_mutex_init(&t->lock, NULL);
-	list_init(&t->lru);
 	list_init(&t->ghosts);
-	t->fd_cache = cfg->fd_cache;
 	t->ghost_max = cfg->ghost_max;
-	t->use_handles = cfg->use_handles;
 	t->stats = cfg->stats;
-	t->next_id = FUSE_ROOT_ID + 1;
-	if (hash_init(&t->by_id, 1024) || hash_init(&t->by_key, 1024))
+	t->source_view_err = -EOPNOTSUPP;
+	t->fds = fd_cache_create(cfg->fd_cache, &cfg->stats->fd_evictions);
+	t->mounts = mounts_create(cfg->view_attr);
+	if (!t->fds || !t->mounts || hash_init(&t->by_id, 1024, id_hash_of) ||
+	    hash_init(&t->by_key, 1024, key_hash_of))
 		goto fail;
 	if (fstatat(cfg->root_fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		goto fail;
 
-	if (t->use_handles) {
-		fh = handle_of(cfg->root_fd, &mount_id);
-		if (fh) {
-			/* Prove the round trip works (needs CAP_DAC_READ_SEARCH). */
-			int probe = open_by_handle_at(cfg->root_mount_fd, fh, O_PATH | O_CLOEXEC);
-
-			if (probe < 0) {
-				free(fh);
-				fh = NULL;
-			} else {
-				close(probe);
-			}
-		}
-		if (fh) {
-			t->mounts = malloc(sizeof(*t->mounts));
-			if (!t->mounts)
-				goto fail;
-			t->mounts->mount_id = mount_id;
-			t->mounts->fd = cfg->root_mount_fd;
-			t->mounts->next = NULL;
-		}
-		t->use_handles = fh != NULL;
-		t->stable_ids = fh && fh->handle_type == FILEID_INO32_GEN &&
-				fh->handle_bytes == STABLE_HANDLE_BYTES;
-		t->handle_type = fh ? fh->handle_type : 0;
-	}
-	if (!t->mounts)
+	if (cfg->use_handles)
+		fh = source_handle(cfg->root_fd, cfg->root_mount_fd, &mount_id);
+	if (fh) {
+		source_mount = mounts_add(t->mounts, mount_id, cfg->root_mount_fd,
+					  &t->source_view_err);
+		if (!source_mount)
+			goto fail_taken;
+		t->source_mount_fd = cfg->root_mount_fd;
+	} else {
 		close(cfg->root_mount_fd);
+	}
+	t->use_handles = fh != NULL;
+	nodeid_scheme_init(&t->ids, fh, st.st_dev);
+	t->source_is_fs_root = t->ids.stable && source_is_fs_root(cfg->root_fd);
 
-	root = record_new(&st, cfg->root_fd, cfg->root_mount_fd, fh);
-	if (!root)
-		goto fail;
-	root->pinned = true;
-	root->pub.nodeid = FUSE_ROOT_ID;
-	root->nlookup = 1;
-	t->root = root;
-	t->nlive = 1;
-	index_insert(t, root);
+	/* SOURCE's descriptor is where every lookup starts: never evicted. */
+	t->root = record_new(t, &st, cfg->root_fd, true, source_mount, fh);
+	if (!t->root)
+		goto fail_taken;
+	t->source_fd = cfg->root_fd;
+	t->root->pub.nodeid = FUSE_ROOT_ID;
+	t->root->nlookup = 1;
+	index_insert(t, t->root);
 	return t;
 fail:
+	close(cfg->root_mount_fd);
+fail_taken:
+	err = errno;
+	close(cfg->root_fd);
 	free(fh);
-	free(t->by_id.buckets);
-	free(t->by_key.buckets);
-	free(t->mounts);
-	free(t);
+	inode_table_destroy(t);
+	errno = err;
 	return NULL;
 }
 
@@ -480,23 +387,18 @@ void inode_table_destroy(struct inode_table *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i <= t->by_id.mask; i++) {
-		struct record *r = t->by_id.buckets[i], *next;
+	for (size_t i = 0; t->by_id.buckets && i <= t->by_id.mask; i++) {
+		struct hash_link *l = t->by_id.buckets[i], *next;
 
-		for (; r; r = next) {
-			next = r->id_next;
-			record_free(r);
+		for (; l; l = next) {
+			next = l->next;
+			record_free(container_of(l, struct record, by_id));
 		}
-	}
-	while (t->mounts) {
-		struct mount_entry *m = t->mounts;
-
-		t->mounts = m->next;
-		close(m->fd);
-		free(m);
 	}
 	free(t->by_id.buckets);
 	free(t->by_key.buckets);
+	mounts_destroy(t->mounts);
+	fd_cache_destroy(t->fds);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -504,6 +406,11 @@ void inode_table_destroy(struct inode_table *t)
 bool inode_table_has_handles(struct inode_table *t)
 {
 	return t->use_handles;
+}
+
+int inode_table_view_error(struct inode_table *t)
+{
+	return t->source_view_err;
 }
 
 struct pinfs_inode *inode_get(struct inode_table *t, fuse_ino_t nodeid)
@@ -530,63 +437,41 @@ void inode_put(struct inode_table *t, struct pinfs_inode *in)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * open_by_handle_at() of @r with @flags on the mount @mount_fd; on EMFILE or
+ * ENFILE once more after closing half of the cached descriptors. Returns the
+ * descriptor or -errno.
+ */
+static int open_by_handle(struct inode_table *t, struct record *r, int mount_fd, int flags)
+{
+	int fd = open_by_handle_at(mount_fd, r->fh, flags | O_CLOEXEC);
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		fd_cache_shrink(t->fds);
+		fd = open_by_handle_at(mount_fd, r->fh, flags | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 int inode_fd_get(struct inode_table *t, struct pinfs_inode *in)
 {
 	struct record *r = rec(in);
-	int fd, retried = 0;
+	int fd = fd_cache_get(t->fds, &r->opath);
 
-	pthread_mutex_lock(&t->lock);
-	if (r->fd >= 0) {
-		if (list_linked(&r->lru))
-			list_del(&r->lru);
-		r->fd_users++;
-		fd = r->fd;
-		pthread_mutex_unlock(&t->lock);
+	if (fd != -ENOENT)
 		return fd;
-	}
-	pthread_mutex_unlock(&t->lock);
 	if (!r->fh)
 		return -EIO;
-again:
-	fd = open_by_handle_at(r->mount_fd, r->fh, O_PATH | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		if ((err == EMFILE || err == ENFILE) && !retried++) {
-			/* Give back half of the cache and try once more. */
-			pthread_mutex_lock(&t->lock);
-			evict_to(t, t->nfds / 2);
-			pthread_mutex_unlock(&t->lock);
-			goto again;
-		}
-		return -err;
-	}
+	fd = open_by_handle(t, r, r->mount->fd, O_PATH);
+	if (fd < 0)
+		return fd;
 	stats_add(&t->stats->handle_reopens, 1);
-	pthread_mutex_lock(&t->lock);
-	if (r->fd >= 0) {
-		/* Another thread reopened it meanwhile. */
-		if (list_linked(&r->lru))
-			list_del(&r->lru);
-		close(fd);
-	} else {
-		r->fd = fd;
-		t->nfds++;
-	}
-	r->fd_users++;
-	fd = r->fd;
-	evict_to(t, t->fd_cache);
-	pthread_mutex_unlock(&t->lock);
-	return fd;
+	return fd_cache_install(t->fds, &r->opath, fd);
 }
 
 void inode_fd_put(struct inode_table *t, struct pinfs_inode *in)
 {
-	struct record *r = rec(in);
-
-	pthread_mutex_lock(&t->lock);
-	r->fd_users--;
-	fd_idle(t, r);
-	pthread_mutex_unlock(&t->lock);
+	fd_cache_put(t->fds, &rec(in)->opath);
 }
 
 int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags)
@@ -595,16 +480,8 @@ int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags)
 	char path[32];
 	int fd, pfd;
 
-	if (r->fh) {
-		fd = open_by_handle_at(r->mount_fd, r->fh, flags | O_CLOEXEC);
-		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-			pthread_mutex_lock(&t->lock);
-			evict_to(t, t->nfds / 2);
-			pthread_mutex_unlock(&t->lock);
-			fd = open_by_handle_at(r->mount_fd, r->fh, flags | O_CLOEXEC);
-		}
-		return fd < 0 ? -errno : fd;
-	}
+	if (r->fh)
+		return open_by_handle(t, r, r->mount->io_fd, flags);
 	pfd = inode_fd_get(t, in);
 	if (pfd < 0)
 		return pfd;
@@ -616,25 +493,15 @@ int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags)
 	return fd;
 }
 
-int inode_register(struct inode_table *t, int fd, const struct stat *st, struct pinfs_inode **out)
+/* The record of (@dev, @ino) with handle @fh, after dropping a stale ghost of that key. Locked. */
+static struct record *find_key(struct inode_table *t, const struct stat *st,
+			       const struct file_handle *fh)
 {
-	struct file_handle *fh = NULL;
 	struct record *r, *stale = NULL;
-	int mount_id, mount_fd = -1;
-	int close_fd = -1;
+	struct hash_link *l;
 
-	if (t->use_handles)
-		fh = handle_of(fd, &mount_id);
-
-	pthread_mutex_lock(&t->lock);
-	if (fh) {
-		mount_fd = mount_fd_for(t, mount_id, fd, st);
-		if (mount_fd < 0) {
-			free(fh);
-			fh = NULL;
-		}
-	}
-	for (r = *key_slot(&t->by_key, st->st_dev, st->st_ino); r; r = r->key_next) {
+	for (l = hash_chain(&t->by_key, key_hash(st->st_dev, st->st_ino)); l; l = l->next) {
+		r = container_of(l, struct record, by_key);
 		if (r->pub.dev != st->st_dev || r->pub.ino != st->st_ino)
 			continue;
 		if (!fh || !r->fh || same_handle(r->fh, fh))
@@ -644,72 +511,78 @@ int inode_register(struct inode_table *t, int fd, const struct stat *st, struct 
 			stale = r;
 	}
 	if (stale) {
-		list_del(&stale->fifo);
-		stale->ghost = false;
-		t->nghosts--;
+		ghost_unlink(t, stale);
 		index_remove(t, stale);
 		record_free(stale);
 	}
+	return l ? container_of(l, struct record, by_key) : NULL;
+}
+
+int inode_register(struct inode_table *t, int fd, const struct stat *st, struct pinfs_inode **out)
+{
+	struct file_handle *fh = NULL;
+	struct backing_mount *mount = NULL;
+	struct record *r;
+	bool fd_taken = true;
+	int mount_id;
+
+	if (t->use_handles)
+		fh = handle_of(fd, &mount_id);
+	if (fh) {
+		mount = mounts_get(t->mounts, mount_id, fd, st);
+		if (!mount) {
+			free(fh);
+			fh = NULL;
+		}
+	}
+
+	pthread_mutex_lock(&t->lock);
+	r = find_key(t, st, fh);
 	if (r) {
 		free(fh);
 		record_revive(t, r);
-		if (r->nlookup++ == 0)
-			t->nlive++;
+		r->nlookup++;
 		r->refs++;
-		if (r->fd < 0) {
-			r->fd = fd;
-			t->nfds++;
-			fd_idle(t, r);
-		} else {
-			close_fd = fd;
-		}
+		fd_taken = fd_cache_offer(t->fds, &r->opath, fd);
 	} else {
-		r = record_new(st, fd, mount_fd, fh);
+		r = record_new(t, st, fd, !fh, mount, fh);
 		if (!r) {
 			pthread_mutex_unlock(&t->lock);
 			free(fh);
 			close(fd);
 			return -ENOMEM;
 		}
-		r->pub.nodeid = stable_id(t, fh, st->st_dev);
-		r->pub.stable_id = r->pub.nodeid != 0;
-		if (!r->pub.stable_id)
-			r->pub.nodeid = t->next_id++;
+		r->pub.nodeid = nodeid_assign(&t->ids, fh, st->st_dev, &r->pub.stable_id);
 		r->nlookup = 1;
 		r->refs = 1;
-		t->nlive++;
-		if (!r->pinned) {
-			t->nfds++;
-			fd_idle(t, r);
-		}
 		index_insert(t, r);
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (close_fd >= 0)
-		close(close_fd);
+	if (!fd_taken)
+		close(fd);
 	*out = &r->pub;
 	return 0;
 }
 
 struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid)
 {
-	struct {
+	union {
 		struct file_handle fh;
-		uint32_t fid[2];
-	} h = { .fh = { .handle_bytes = STABLE_HANDLE_BYTES } };
+		char room[sizeof(struct file_handle) + NODEID_HANDLE_BYTES];
+	} h;
 	struct pinfs_inode *in = NULL;
 	struct stat st;
 	int fd;
 
-	if (!t->stable_ids || !(nodeid >> 32))
+	if (!nodeid_handle(&t->ids, nodeid, &h.fh))
 		return NULL;
-	h.fh.handle_type = t->handle_type;
-	h.fid[0] = (uint32_t)nodeid;
-	h.fid[1] = (uint32_t)(nodeid >> 32);
-	fd = open_by_handle_at(t->mounts->fd, &h.fh, O_PATH | O_CLOEXEC);
+	fd = open_by_handle_at(t->source_mount_fd, &h.fh, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) || st.st_dev != t->root->pub.dev) {
+	/* A handle names any inode of the device: only those beneath SOURCE (containment.h). */
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ||
+	    st.st_dev != t->root->pub.dev ||
+	    (!t->source_is_fs_root && inode_beneath_source(t->source_fd, fd, &st))) {
 		close(fd);
 		return NULL;
 	}
@@ -730,8 +603,7 @@ void inode_ref_kernel(struct inode_table *t, struct pinfs_inode *in)
 
 	pthread_mutex_lock(&t->lock);
 	record_revive(t, r);
-	if (r->nlookup++ == 0)
-		t->nlive++;
+	r->nlookup++;
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -743,22 +615,9 @@ void inode_forget(struct inode_table *t, fuse_ino_t nodeid, uint64_t nlookup)
 	r = find_id(t, nodeid);
 	if (r && r != t->root && r->nlookup) {
 		r->nlookup = nlookup >= r->nlookup ? 0 : r->nlookup - nlookup;
-		if (r->nlookup == 0) {
-			t->nlive--;
-			if (r->refs == 0)
-				record_retire(t, r);
-		}
+		if (r->nlookup == 0 && r->refs == 0)
+			record_retire(t, r);
 	}
-	pthread_mutex_unlock(&t->lock);
-}
-
-void inode_table_counts(struct inode_table *t, unsigned long *live, unsigned long *ghosts,
-			unsigned long *fds)
-{
-	pthread_mutex_lock(&t->lock);
-	*live = t->nlive;
-	*ghosts = t->nghosts;
-	*fds = t->nfds;
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The inode table: the daemon's record of every backing inode the kernel
- * knows, keyed by backing (dev, ino) and by FUSE node id.
+ * knows, keyed by backing (dev, ino) and by FUSE node id (nodeid.h).
  *
  * Descriptor budget. The open-file limit cannot be raised, so a record does not
  * own an O_PATH descriptor for its whole life. It owns a file handle
  * (name_to_handle_at) and, while it is in use or recently used, an O_PATH
- * descriptor from a bounded LRU cache; an evicted descriptor is reopened with
- * open_by_handle_at(). Inodes without a usable handle (a backing filesystem
- * without export support, or an unprivileged daemon) keep their descriptor for
- * their whole life, as the reference passthrough does.
+ * descriptor from a bounded LRU cache (fd_cache.h); an evicted descriptor is
+ * reopened with open_by_handle_at(). Inodes without a usable handle (a backing
+ * filesystem without export support, or an unprivileged daemon) keep their
+ * descriptor for their whole life, as the reference passthrough does.
  *
  * Node ids are never reused. A record whose kernel references are all
  * forgotten stays as a "ghost" (handle only, no descriptor, bounded FIFO), so a
  * re-lookup gets the same node id back and the kernel's export handles
  * (FUSE_CAP_EXPORT_SUPPORT: LOOKUP of "." in a forgotten node id) keep working
- * across forgets (xfstests generic/426, 467, 477).
+ * across forgets (xfstests generic/426, 467, 477). Where node ids are stable
+ * (nodeid.h), they also work across remounts (inode_revive()).
+ *
+ * Mounts. Lookups walk the daemon's own mount namespace from SOURCE (the
+ * O_PATH descriptors, also when reopened by handle), so the table sees every
+ * mount beneath SOURCE as a process walking SOURCE does, also one made or
+ * removed while pinfs runs. Opens for I/O (inode_open) go by handle through
+ * a view of the inode's mount (mounts.h, mount_helper.h), which carries the
+ * pinfs mount's atime flags; without a handle, or without a view, they reopen
+ * the O_PATH descriptor, and the backing mount's own flags apply.
  */
 #ifndef PINFS_INODE_H
 #define PINFS_INODE_H
@@ -24,9 +33,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "nodeid.h"
 #include "pinfs.h"
 #include "range_lock.h"
 
@@ -40,9 +51,21 @@ struct pinfs_inode {
 	bool stable_id; /* constant: nodeid derived from the backing file handle */
 
 	atomic_bool caps_absent; /* "security.capability" known absent (ops_xattr.c) */
-	struct range_lock writes; /* overlapping writes exclude each other (datapath.c) */
+	/*
+	 * Overlapping writes exclude each other (datapath.c): a writer holds
+	 * its byte range across the backing I/O. Lock order (docs/design.md):
+	 * taken under no other pinfs lock; under it only libpinit's locks
+	 * (bounce pages, pins). Never held across a hold point (hold.h).
+	 */
+	struct range_lock writes;
 
-	pthread_mutex_t lock; /* protects the fields below */
+	/*
+	 * Protects the fields below and the open files' refs (file.h). Lock
+	 * order (docs/design.md): taken under no other lock; the descriptor
+	 * budget's and the descriptor cache's locks come after it (a new lock
+	 * owner's descriptor). Never held across a hold point (hold.h).
+	 */
+	pthread_mutex_t lock;
 	struct lock_owner *lock_owners; /* backing lock descriptors (ops_lock.c) */
 };
 
@@ -54,6 +77,7 @@ struct inode_table_config {
 	unsigned int fd_cache; /* evictable O_PATH descriptors kept open */
 	unsigned int ghost_max; /* forgotten records kept for export handles */
 	bool use_handles; /* try name_to_handle_at/open_by_handle_at */
+	const struct mount_attr *view_attr; /* the atime mode of views; NULL: no views */
 	struct pinfs_stats *stats;
 };
 
@@ -63,6 +87,12 @@ void inode_table_destroy(struct inode_table *t);
 
 /* True if the root inode has a file handle (handles are usable at all). */
 bool inode_table_has_handles(struct inode_table *t);
+
+/*
+ * 0 if I/O opens on SOURCE's own mount go through a view, else why not:
+ * -EOPNOTSUPP without handles or views, or mount_view_open()'s error.
+ */
+int inode_table_view_error(struct inode_table *t);
 
 /*
  * The record for @nodeid with an in-flight reference (release with
@@ -80,8 +110,9 @@ int inode_fd_get(struct inode_table *t, struct pinfs_inode *in);
 void inode_fd_put(struct inode_table *t, struct pinfs_inode *in);
 
 /*
- * Open @in for I/O with open(2) @flags (no O_CREAT): by file handle, else
- * through /proc/self/fd. Returns a new descriptor (the caller closes it) or -errno.
+ * Open @in for I/O with open(2) @flags (no O_CREAT; O_PATH to read a symlink):
+ * by file handle through the view of its mount, else through /proc/self/fd.
+ * Returns a new descriptor (the caller closes it) or -errno.
  */
 int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags);
 
@@ -94,33 +125,25 @@ int inode_open(struct inode_table *t, struct pinfs_inode *in, int flags);
 int inode_register(struct inode_table *t, int fd, const struct stat *st, struct pinfs_inode **out);
 
 /*
- * Node ids that outlive the daemon. On a backing filesystem whose file handles
- * are a 32-bit inode number and a 32-bit generation (ext4's FILEID_INO32_GEN),
- * an inode's node id is that handle, generation in the high half; every other
- * inode gets a counter id below 2^32. A FUSE export handle (node id plus
- * generation) taken before a remount therefore still names its file after it:
- * the kernel asks for node id N with LOOKUP(N, "."), and the new daemon reopens
- * the backing inode from N itself (xfstests generic/477, 777).
- *
- * inode_revive(): the record for a stable node id the table does not hold,
- * reopened by handle, with one kernel reference and an in-flight reference, as
- * inode_register() leaves a fresh lookup. NULL (ESTALE) if @nodeid is not a
- * stable id or its inode is gone.
+ * The record for a stable node id (nodeid.h) the table does not hold,
+ * reopened by handle on SOURCE's mount, with one kernel reference and an
+ * in-flight reference, as inode_register() leaves a fresh lookup. NULL
+ * (ESTALE) if @nodeid is not a stable id, its inode is gone, or it is not
+ * proven to lie beneath SOURCE (containment.h).
  */
 struct pinfs_inode *inode_revive(struct inode_table *t, fuse_ino_t nodeid);
 
-/* The FUSE generation of @in: 0 for a stable node id, else the mount's epoch. */
-uint64_t inode_generation(const struct pinfs_inode *in, uint64_t epoch);
+/* The FUSE generation of @in (nodeid.h): 0 for a stable node id, else the mount's @epoch. */
+static inline uint64_t inode_generation(const struct pinfs_inode *in, uint64_t epoch)
+{
+	return nodeid_generation(in->stable_id, epoch);
+}
 
 /* Add one kernel reference to a record the caller holds (LOOKUP of "."). */
 void inode_ref_kernel(struct inode_table *t, struct pinfs_inode *in);
 
 /* Drop @nlookup kernel references (FORGET). */
 void inode_forget(struct inode_table *t, fuse_ino_t nodeid, uint64_t nlookup);
-
-/* Number of records with kernel references, and of ghosts (tests, debug). */
-void inode_table_counts(struct inode_table *t, unsigned long *live, unsigned long *ghosts,
-			unsigned long *fds);
 
 /*
  * A handler's grip on an inode: the record and its O_PATH descriptor.
@@ -133,8 +156,5 @@ struct iref {
 
 int iref_get(struct pinfs *fs, fuse_ino_t nodeid, struct iref *r);
 void iref_put(struct pinfs *fs, struct iref *r);
-
-/* "/proc/self/fd/N" for @fd into @buf (at least 32 bytes). */
-void proc_fd_path(char *buf, size_t size, int fd);
 
 #endif

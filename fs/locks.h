@@ -14,7 +14,15 @@
  * A request that would block waits in its own thread (workers stay free),
  * retrying when another lock on the mount is released and otherwise with a
  * bounded back-off, until it gets the lock or the caller is interrupted
- * (EINTR). Deadlock detection (EDEADLK) is not available this way.
+ * (EINTR). Deadlock detection (EDEADLK) is not available this way. A waiter
+ * holds a reference to what it locks through (the owner, or for flock the
+ * open file, whose backing description stays open until the waiter ends).
+ * When FLUSH drops its owner or RELEASE its file, the waiter ends with EINTR
+ * and takes no lock after that. (The Linux FUSE client never releases a file
+ * while a lock request on it is in flight; the daemon does not rely on it.)
+ *
+ * Lock owners' descriptors are charged to the user who locked (fd_budget.h);
+ * when there is none left, a lock fails with ENOLCK.
  */
 #ifndef PINFS_LOCKS_H
 #define PINFS_LOCKS_H

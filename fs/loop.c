@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
+#include <sys/eventfd.h>
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <linux/fuse.h>
@@ -21,39 +20,40 @@
 #include <pinit/arena.h>
 #include <pinit/ledger.h>
 
+#include "control.h"
 #include "creds.h"
+#include "daemon.h"
 #include "datapath.h"
 #include "engine.h"
 #include "hold.h"
+#include "init_ext.h"
 #include "loop.h"
 #include "transport_uring.h"
 #include "unsafe.h"
 
 /*
  * All thread buffers come from one arena (libpinit allows few arenas per
- * process). A thread that finds it full falls back to its own mapping.
+ * process), sized for the threads that serve requests: every READ reply and
+ * write bounce is made of arena pages (ops_data.c, datapath.c).
  */
-struct buffer_pool {
-	struct arena *arena;
-};
-
-static struct buffer_pool pool;
+static struct arena *pool;
 static __thread struct pinfs_thread *self;
 static pthread_key_t self_key;
 static pthread_once_t self_key_once = PTHREAD_ONCE_INIT;
 static atomic_uint next_index;
 
-static int pool_init(size_t npages)
+static int pool_init(size_t npages, unsigned int nthreads)
 {
-	if (pool.arena)
-		return 0;
-	pool.arena = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
-	datapath_set_arena(pool.arena);
-	if (!pool.arena) {
-		fprintf(stderr, "pinfs: cannot map %zu buffer pages: %s; using plain memory\n",
-			npages, strerror(errno));
-		return -errno;
+	pool = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
+	if (!pool) {
+		int err = -errno;
+
+		fprintf(stderr, "pinfs: cannot map the buffer arena, %zu KiB for %u threads "
+				"(-o max_threads): %s\n",
+			npages * PAGE_SIZE >> 10, nthreads, strerror(-err));
+		return err;
 	}
+	datapath_set_arena(pool);
 	return 0;
 }
 
@@ -78,36 +78,21 @@ long loop_leaked_pages(void)
 static void pool_destroy(void)
 {
 	datapath_set_arena(NULL);
-	if (pool.arena) {
-		arena_destroy(pool.arena);
-		pool.arena = NULL;
-	}
+	arena_destroy(pool);
+	pool = NULL;
 }
 
-/* @npages contiguous pages: from the arena (*@pages set) or a private mapping. */
+/* @npages contiguous arena pages: their address, *@pages their descriptors; NULL if none. */
 static void *buffer_get(size_t npages, struct page **pages)
 {
-	void *mem;
-
-	*pages = pool.arena ? arena_alloc(pool.arena, npages) : NULL;
-	if (*pages)
-		return page_address(*pages);
-	mem = mmap(NULL, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (mem == MAP_FAILED)
-		return NULL;
-	madvise(mem, npages * PAGE_SIZE, MADV_DONTFORK);
-	return mem;
+	*pages = pool ? arena_alloc(pool, npages) : NULL;
+	return *pages ? page_address(*pages) : NULL;
 }
 
-static void buffer_put(void *mem, size_t npages, struct page *pages)
+static void buffer_put(struct page *pages, size_t npages)
 {
-	if (!mem)
-		return;
 	if (pages)
-		arena_free(pool.arena, pages, npages);
-	else
-		munmap(mem, npages * PAGE_SIZE);
+		arena_free(pool, pages, npages);
 }
 
 static void thread_free(struct pinfs_thread *th)
@@ -120,10 +105,8 @@ static void thread_free(struct pinfs_thread *th)
 		close(th->pipe.fd[0]);
 		close(th->pipe.fd[1]);
 	}
-	buffer_put(th->io_buf, th->io_npages, th->io_pages);
-	if (th->rx_mem)
-		buffer_put(th->rx_mem - (PAGE_SIZE - PINFS_WRITE_HEADER_SIZE), th->rx_npages,
-			   th->rx_pages);
+	buffer_put(th->io_pages, th->io_npages);
+	buffer_put(th->rx_pages, th->rx_npages);
 	free(th);
 }
 
@@ -214,6 +197,7 @@ struct pinfs_thread *pinfs_thread_self(void)
 struct loop {
 	struct pinfs *fs;
 	sem_t finished;
+	int stop_fd;	/* eventfd, readable once the workers are to stop */
 	int error;
 	bool ring;	/* the workers serve io_uring rings (transport_uring.h) */
 };
@@ -228,54 +212,47 @@ struct worker {
 
 /*
  * The worker's epoll set for waiting: /dev/fuse with EPOLLEXCLUSIVE, so that a
- * new request wakes one idle worker rather than every one of them (as a
- * blocking read() would), plus the receive gate's eventfd (if @gated), which
- * wakes them all. -1 if it cannot be made: wait_for_request() then polls.
+ * new request wakes one idle worker rather than every one of them, the loop's
+ * stop eventfd, and the receive gate's eventfd (if @gated). The eventfds are
+ * level-triggered and wake every worker. Returns the set or -errno.
  */
-static int waiter_new(int fuse_fd, bool gated)
+static int waiter_new(int fuse_fd, int stop_fd, bool gated)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fuse_fd };
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC), err;
 
 	if (ep < 0)
-		return -1;
+		return -errno;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, fuse_fd, &ev))
 		goto fail;
-	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = hold_gate_fd() };
-	if (gated && epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = stop_fd };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, stop_fd, &ev))
 		goto fail;
+	if (gated) {
+		ev.data.fd = hold_gate_fd();
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			goto fail;
+	}
 	return ep;
 fail:
+	err = -errno;
 	close(ep);
-	return -1;
+	return err;
 }
 
 /*
- * Wait until a request may be read: past the receive gate (if @gated), and
- * /dev/fuse readable. False if the gate is closing (the caller goes round again).
+ * Wait until /dev/fuse has a request or the receive gate closes (the caller
+ * goes round again either way). False once the loop stops.
  */
-static bool wait_for_request(struct pinfs_thread *th, int fuse_fd, bool gated)
+static bool wait_for_request(const struct loop *l, struct pinfs_thread *th)
 {
-	struct pollfd pfd[2] = { { fuse_fd, POLLIN, 0 }, { hold_gate_fd(), POLLIN, 0 } };
-	struct epoll_event ev[2];
-	bool gate = false;
-	int n;
+	struct epoll_event ev[3];
+	int n = epoll_wait(th->wait_fd, ev, 3, -1);
 
-	if (gated)
-		hold_gate_enter();
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	if (th->wait_fd >= 0)
-		n = epoll_wait(th->wait_fd, ev, 2, -1);
-	else
-		n = poll(pfd, gated ? 2 : 1, -1);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	if (n <= 0)
-		return false;
-	if (th->wait_fd < 0)
-		return !(gated && (pfd[1].revents & POLLIN));
 	for (int k = 0; k < n; k++)
-		gate |= ev[k].data.fd != fuse_fd;
-	return !gate;
+		if (ev[k].data.fd == l->stop_fd)
+			return false;
+	return true;	/* a request, the gate, or a signal (-s: it may end the session) */
 }
 
 /* Whether @buf is a READ (a request spliced into a pipe is a large WRITE). */
@@ -288,6 +265,9 @@ static bool is_read(const struct fuse_buf *buf)
 }
 
 /*
+ * /dev/fuse is non-blocking: a worker reads first and waits in its epoll set
+ * only when no request is there, so a loaded worker makes no syscall to wait.
+ *
  * Batching (engine.h read_queue()): while READs sit in the engine's queue, the
  * worker only takes a request that is already waiting, and issues the queue
  * (flush) before it would wait, before it handles anything but a READ, and
@@ -299,11 +279,8 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 	struct fuse_session *se = l->fs->se;
 	const struct pinfs_engine *e = l->fs->engine;
 	bool gated = l->fs->opts->control != NULL;
-	int fuse_fd = fuse_session_fd(se);
 
 	th->batching = e->flush != NULL;
-	if (gated || th->batching)
-		th->wait_fd = waiter_new(fuse_fd, gated);
 	while (!fuse_session_exited(se)) {
 		struct fuse_buf buf = {.mem = th->rx_mem, .size = th->rx_size};
 		bool queued = th->batching && e->queued();
@@ -313,17 +290,18 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 			e->flush();
 			continue;
 		}
-		if (!queued && (gated || th->batching) && !wait_for_request(th, fuse_fd, gated))
-			continue;
-		if (!queued)
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		if (gated && !queued)
+			hold_gate_enter();
 		res = fuse_session_receive_buf(se, &buf);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (res == -EINTR || res == -EAGAIN) {
+		if (res == -EAGAIN) {
 			if (queued)
 				e->flush();
+			else if (!wait_for_request(l, th))
+				break;
 			continue;
 		}
+		if (res == -EINTR)
+			continue;
 		if (res <= 0) {
 			if (res < 0) {
 				l->error = res;
@@ -339,7 +317,10 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 		e->flush();
 }
 
-/* A worker's life: its ring with transport=uring, /dev/fuse otherwise or if the ring fails. */
+/*
+ * A worker's life: its ring with transport=uring, /dev/fuse otherwise or if the
+ * ring cannot be set up. Either way it returns once the loop's stop eventfd fires.
+ */
 static void work(struct loop *l, struct pinfs_thread *th, unsigned int index)
 {
 	int err = l->ring ? transport_uring_serve(th, index) : -EOPNOTSUPP;
@@ -352,12 +333,6 @@ static void work(struct loop *l, struct pinfs_thread *th, unsigned int index)
 	}
 }
 
-/* Runs when a worker ends, also when it is cancelled in a receive. */
-static void worker_cleanup(void *arg)
-{
-	thread_teardown();
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -366,51 +341,100 @@ static void *worker_main(void *arg)
 	/* Signals go to the main thread, which ends the session. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	self = w->th;
 	thread_setup();
-	pthread_cleanup_push(worker_cleanup, w->th);
 	work(w->loop, w->th, w->index);
-	pthread_cleanup_pop(1);
+	thread_teardown();
 	sem_post(&w->loop->finished);
 	return NULL;
 }
 
+/*
+ * Stop the workers once the session has ended (unmount, a signal, an error):
+ * let parked requests go, wake every waiting worker, and wait for them all.
+ * A worker still serving a request finishes it first; none is cancelled.
+ */
+static void stop_workers(struct loop *l, struct worker *workers, unsigned int n)
+{
+	uint64_t one = 1;
+
+	fuse_session_exit(l->fs->se);
+	control_stop();	/* no hold may park a worker, and no fork, from here on */
+	if (write(l->stop_fd, &one, sizeof(one)) != sizeof(one))
+		fprintf(stderr, "pinfs: cannot wake the workers: %s\n", strerror(errno));
+	for (unsigned int i = 0; i < n; i++)
+		if (workers[i].started)
+			pthread_join(workers[i].tid, NULL);
+}
+
+/*
+ * Whether INIT was answered before the loop (init_ext_negotiate()): then the
+ * loop, once it serves, releases the caller's process (daemon.h), which the
+ * INIT handler does otherwise.
+ */
+static bool init_answered(void)
+{
+	struct init_ext_result init;
+
+	init_ext_result(&init);
+	return init.done;
+}
+
 int loop_run(struct pinfs *fs, unsigned int nthreads)
 {
-	struct loop l = {.fs = fs};
+	struct loop l = {.fs = fs, .stop_fd = -1};
+	int fuse_fd = fuse_session_fd(fs->se);
 	struct worker *workers;
-	int ret = 0;
+	bool early;
+	int ret;
 
 	if (nthreads == 0)
 		nthreads = 1;
 	thread_engine = fs->engine;
-	pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES));
-	l.ring = fs->opts->transport == TRANSPORT_URING && !transport_uring_start(fs, nthreads);
-	if (fs->opts->control || fs->engine->flush) {
-		int fd = fuse_session_fd(fs->se);
-
-		/* Gated and batching workers poll, then read without blocking (see loop.h). */
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ret = pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES),
+			nthreads);
+	if (ret)
+		return ret;
+	if (fcntl(fuse_fd, F_SETFL, fcntl(fuse_fd, F_GETFL) | O_NONBLOCK) ||
+	    (l.stop_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		ret = -errno;
+		pool_destroy();
+		return ret;
 	}
+	l.ring = fs->opts->transport == TRANSPORT_URING &&
+		 !transport_uring_start(fs, nthreads, l.stop_fd);
 	if (fs->opts->control)
 		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));
-	if (!workers)
-		return -ENOMEM;
+	if (!workers) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (unsigned int i = 0; i < nthreads; i++) {
+		struct pinfs_thread *th = thread_new(true);
+
 		workers[i].loop = &l;
 		workers[i].index = i;
-		workers[i].th = thread_new(true);
-		if (!workers[i].th) {
+		workers[i].th = th;
+		if (!th) {
 			ret = -ENOMEM;
+			goto out;
+		}
+		th->wait_fd = waiter_new(fuse_fd, l.stop_fd, fs->opts->control != NULL);
+		if (th->wait_fd < 0) {
+			ret = th->wait_fd;
+			fprintf(stderr, "pinfs: cannot make a worker's epoll set: %s\n",
+				strerror(-ret));
 			goto out;
 		}
 	}
 
+	early = init_answered();
 	if (nthreads == 1) {
 		self = workers[0].th;
 		thread_setup();
+		if (early)
+			daemon_ready();
 		work(&l, workers[0].th, 0);
 		thread_teardown();
 		self = NULL;
@@ -429,26 +453,23 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		}
 		workers[i].started = true;
 	}
+	if (early && !ret)
+		daemon_ready();
 	/* sem_wait() returns early on signals; the handler ends the session. */
 	while (!fuse_session_exited(fs->se)) {
 		if (sem_wait(&l.finished) == 0)
 			break;
 	}
-	hold_release(0);	/* a parked worker must not outlive the session */
-	transport_uring_stop();	/* ring workers wait in io_uring_enter(), not cancellable */
-	for (unsigned int i = 0; i < nthreads; i++)
-		if (workers[i].started)
-			pthread_cancel(workers[i].tid);
-	for (unsigned int i = 0; i < nthreads; i++)
-		if (workers[i].started)
-			pthread_join(workers[i].tid, NULL);
+	stop_workers(&l, workers, nthreads);
 	sem_destroy(&l.finished);
 out:
+	control_stop();	/* -s, or no worker started */
 	transport_uring_finish();	/* its long-term pins end with the rings */
 	check_leaks();
-	for (unsigned int i = 0; i < nthreads; i++)
+	for (unsigned int i = 0; workers && i < nthreads; i++)
 		thread_free(workers[i].th);
 	free(workers);
+	close(l.stop_fd);
 	pool_destroy();
 	if (!ret)
 		ret = l.error;
@@ -461,17 +482,25 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	int ret;
 
 	thread_engine = fs->engine;
-	pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES));
+	ret = pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES), max_threads);
+	if (ret)
+		return ret;
 	cfg = fuse_loop_cfg_create();
-	if (!cfg)
+	if (!cfg) {
+		pool_destroy();
 		return -ENOMEM;
+	}
 	fuse_loop_cfg_set_clone_fd(cfg, 1);
 	fuse_loop_cfg_set_max_threads(cfg, max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, max_threads);
+	if (init_answered())
+		daemon_ready();
 	ret = fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	control_stop();
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
 	check_leaks();
 	pool_destroy();
-	return ret < 0 ? ret : ret > 0 ? -EIO : 0;
+	/* libfuse 3.14 answers the signal number when a signal ended the session: a clean end. */
+	return ret < 0 ? ret : 0;
 }

@@ -20,18 +20,25 @@
  * With clone_fd, libfuse's fuse_session_loop_mt() runs instead; its threads get
  * a reply buffer on first use.
  *
- * With a control socket or engine=uring, /dev/fuse is non-blocking and idle
- * workers wait in epoll (EPOLLEXCLUSIVE: a request wakes one of them, as a
- * blocking read() would, not all). With a control socket the receive gate's
- * eventfd is in the set too, so that a receive hold (docs/control.md) can stop
- * every worker before its next read. With engine=uring a worker with READs
- * queued in its ring takes only requests already waiting, and issues the
- * queue in one submission before it would wait (batching, engine.h).
- * Otherwise workers block in read().
+ * In the own loop /dev/fuse is non-blocking. A worker reads first and, only when no request
+ * is waiting, waits in its epoll set: /dev/fuse with EPOLLEXCLUSIVE (a request
+ * wakes one idle worker, as a blocking read() would, not all), the loop's stop
+ * eventfd, which ends every worker when the session ends (no thread is
+ * cancelled), and with a control socket the receive gate's eventfd, so that a
+ * receive hold (docs/control.md) can stop every worker before its next read.
+ * With engine=uring a worker with READs queued in its ring takes only requests
+ * already waiting, and issues the queue in one submission before it would wait
+ * (batching, engine.h). With transport=uring each worker serves its FUSE
+ * io_uring instead (transport_uring.h), where a poll on the same stop eventfd
+ * ends it.
+ *
+ * Every thread buffer comes from the arena; if it cannot be mapped (memory,
+ * RLIMIT_AS), the loop does not start.
  */
 #ifndef PINFS_LOOP_H
 #define PINFS_LOOP_H
 
+#include <linux/fuse.h>
 #include <stddef.h>
 
 #include "pinfs.h"
@@ -50,7 +57,7 @@ struct pinfs_thread {
 	/* reply buffer: READ data, directory listings, xattr values */
 	char *io_buf;
 	size_t io_size;
-	struct page *io_pages; /* arena descriptor of io_buf, NULL if plain memory */
+	struct page *io_pages; /* arena descriptors of io_buf */
 	/* receive buffer (own loop only) */
 	char *rx_mem; /* where fuse_in_header goes */
 	size_t rx_size;
@@ -71,11 +78,24 @@ struct pinfs_thread *pinfs_thread_self(void);
 
 /*
  * Serve requests until the session exits: @nthreads workers (1: the calling
- * thread alone, for -s). Returns 0 or -errno.
+ * thread alone, for -s). Returns 0 or -errno (also when the buffer arena
+ * cannot be mapped: nothing is served then).
+ *
+ * Both loops stop the control socket (control_stop(): its connections, holds
+ * and forker) once the session has ended and before the buffer arena goes,
+ * so that no fork walks freed pages (spec §2.6 P-3's check at fork); the own
+ * loop does so before it stops its workers, so that no hold parks one, and
+ * before the ring entries of transport=uring are unpinned and freed.
+ *
+ * If INIT was answered before the loop (init_ext_negotiate()), the loop
+ * releases the caller's process (daemon_ready()) once its workers run.
  */
 int loop_run(struct pinfs *fs, unsigned int nthreads);
 
-/* Serve with libfuse's multi-threaded loop and clone_fd. Returns 0 or -errno. */
+/*
+ * Serve with libfuse's multi-threaded loop and clone_fd. Returns 0 or -errno.
+ * libfuse ends its threads with pthread_cancel().
+ */
 int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads);
 
 /* Pages the loop found still referenced or pinned when its workers had ended. */
@@ -83,6 +103,9 @@ long loop_leaked_pages(void);
 
 /* Bytes between the start of a request and a FUSE_WRITE payload. */
 #define PINFS_WRITE_HEADER_SIZE 80
+_Static_assert(sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in) ==
+		       PINFS_WRITE_HEADER_SIZE,
+	       "a FUSE_WRITE payload follows fuse_in_header and fuse_write_in");
 
 /* Pages of a reply buffer: the largest READ (max_pages = 256) plus one. */
 #define PINFS_IO_PAGES 257

@@ -3,9 +3,15 @@
  * pinfs: arguments, mount, daemonize, serve, unmount.
  *
  * Order matters: everything that can fail because of the user's input is
- * checked before anything is mounted; the mount comes before daemonizing (so
- * mount errors reach the caller's exit status, as mount(8) needs); the worker
- * threads and their MADV_DONTFORK buffers come after it (fork would drop them).
+ * checked before anything is mounted (the control socket is bound then); the
+ * mount comes before daemonizing (so mount errors reach the caller's exit
+ * status, as mount(8) needs); threads and the workers' MADV_DONTFORK buffers
+ * come after it (fork would drop them), and the caller's process waits until
+ * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h);
+ * where INIT is answered before detaching (passthrough, transport=uring), it
+ * waits until the loop serves.
+ * At the end the control socket stops before the loop's workers and buffers
+ * go (loop.h), and the daemon unmounts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +30,9 @@
 
 #include "control.h"
 #include "creds.h"
+#include "daemon.h"
 #include "engine.h"
+#include "fd_budget.h"
 #include "fuse_uapi.h"
 #include "init_ext.h"
 #include "inode.h"
@@ -38,6 +46,23 @@
 
 /* Forgotten records kept for export handles (about 200 bytes each). */
 #define GHOST_MAX 131072
+
+/*
+ * The soft open-file limit up to the hard one: every user of the mount shares
+ * this one limit (docs/usage.md, "Open-file limits"), and the soft default
+ * (1024 under systemd) would cap them all for no reason.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		fprintf(stderr, "pinfs: cannot raise the open-file limit to %llu: %s\n",
+			(unsigned long long)rl.rlim_max, strerror(errno));
+}
 
 static unsigned int default_fd_cache(void)
 {
@@ -91,15 +116,24 @@ static int setup_shadow(struct pinfs *fs)
 	return fs->shadow_name ? 0 : -ENOMEM;
 }
 
+/*
+ * The inode table on SOURCE, opened in the caller's mount namespace: lookups
+ * see every mount beneath SOURCE, and I/O goes through views of those mounts
+ * that carry the pinfs mount's atime flags (mount_helper.h).
+ */
 static int setup_backing(struct pinfs *fs)
 {
+	struct mount_attr view_attr;
 	struct inode_table_config cfg = {
 		.fd_cache = fs->opts->fd_cache ? fs->opts->fd_cache : default_fd_cache(),
 		.ghost_max = GHOST_MAX,
+		.view_attr = &view_attr,
 		.stats = &fs->stats,
 	};
 	const char *src = fs->opts->source_real;
 	int err;
+
+	mount_view_attr(fs->opts, &view_attr);
 
 	fs->is_root = geteuid() == 0;
 	cfg.use_handles = fs->is_root;
@@ -115,13 +149,15 @@ static int setup_backing(struct pinfs *fs)
 	fs->itab = inode_table_create(&cfg);
 	if (!fs->itab)
 		goto fail_errno;
+	fs->fds = fd_budget_create(cfg.fd_cache, fs->opts->allow_other);
+	if (!fs->fds)
+		goto fail_errno;
 	fs->export_support = inode_table_has_handles(fs->itab);
-	err = setup_shadow(fs);
-	if (err) {
-		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", fs->opts->mountpoint,
-			strerror(-err));
-		return err;
-	}
+	err = inode_table_view_error(fs->itab);
+	if (err)
+		fprintf(stderr, "pinfs: no view of the source's mount (%s): atime follows the "
+				"backing mount's flags\n",
+			err == -EOPNOTSUPP ? "no file handles" : strerror(-err));
 	return 0;
 fail_errno:
 	err = -errno;
@@ -138,6 +174,7 @@ static int negotiate_early(struct pinfs *fs)
 {
 	const struct pinfs_options *o = fs->opts;
 	bool ring = o->transport == TRANSPORT_URING;
+	struct init_ext_result init;
 	int err;
 
 	if (!o->passthrough && !ring)
@@ -151,7 +188,8 @@ static int negotiate_early(struct pinfs *fs)
 	}
 	if (ring)
 		transport_uring_check(fs);
-	return o->passthrough ? passthrough_check(fs) : 0;
+	init_ext_result(&init);
+	return o->passthrough ? passthrough_check(fs, fuse_session_fd(fs->se), init.offered) : 0;
 }
 
 static uint64_t mount_epoch(void)
@@ -163,19 +201,38 @@ static uint64_t mount_epoch(void)
 	return v;
 }
 
+static void (*session_init)(void *userdata, struct fuse_conn_info *conn);
+
+/*
+ * FUSE_INIT: the loop serves, so the caller's process may return (daemon.h).
+ * An INIT answered before detaching (negotiate_early()) releases nothing: the
+ * loop does once it serves (loop.h).
+ */
+static void init_then_ready(void *userdata, struct fuse_conn_info *conn)
+{
+	session_init(userdata, conn);
+	daemon_ready();
+}
+
 static int run(struct pinfs_options *o, const char *argv0)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_lowlevel_ops ops = {0};
 	struct pinfs fs = {.opts = o, .shadow_fd = -1};
 	unsigned int nthreads;
-	int ret = 1, err, ns;
+	int ret = 1, err;
 
+	/* Before anything is mounted: SOURCE can be wrong. */
+	raise_fd_limit();
+	if (setup_backing(&fs))
+		goto out;
 	fs.engine = engine_find(o->engine);
 	fs.remote_locks = o->locks == LOCKS_BACKING;
 	fs.generation = mount_epoch();
 
 	ops_session_fill(&ops);
+	session_init = ops.init;
+	ops.init = init_then_ready;
 	ops_entry_fill(&ops);
 	ops_dir_fill(&ops);
 	ops_xattr_fill(&ops);
@@ -197,9 +254,17 @@ static int run(struct pinfs_options *o, const char *argv0)
 		fprintf(stderr, "pinfs: cannot install signal handlers\n");
 		goto out_session;
 	}
+	/* Before mounting: afterwards the path names the mount itself. */
+	err = setup_shadow(&fs);
+	if (err) {
+		fprintf(stderr, "pinfs: mountpoint '%s': %s\n", o->mountpoint, strerror(-err));
+		goto out_signals;
+	}
+	if (o->control && control_listen(o->control))
+		goto out_signals;
 	if (fuse_session_mount(fs.se, o->mountpoint_real)) {
 		fprintf(stderr, "pinfs: cannot mount on '%s'\n", o->mountpoint);
-		goto out_signals;
+		goto out_control;
 	}
 	if (mount_apply_atime(o))
 		goto out_unmount;
@@ -207,36 +272,15 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (err)
 		fprintf(stderr, "pinfs: cannot hook the INIT reply (%s): MAP_SHARED mmap of "
 				"FOPEN_DIRECT_IO files will fail\n", strerror(-err));
-	/*
-	 * SOURCE is opened through a bind mount that carries the mount's atime
-	 * flags (mount_helper.h); before daemonizing, so errors reach the caller.
-	 */
-	ns = mount_private_enter(o);
-	if (ns < 0)
-		fprintf(stderr, "pinfs: no private view of the source (%s): atime follows the "
-				"backing mount's flags\n", strerror(-ns));
-	err = setup_backing(&fs);
-	if (ns >= 0)
-		mount_private_leave(ns);
-	if (err || negotiate_early(&fs))
+	if (negotiate_early(&fs) || daemon_detach(o->foreground))
 		goto out_unmount;
-	if (fuse_daemonize(o->foreground)) {
-		fprintf(stderr, "pinfs: cannot daemonize\n");
-		goto out_unmount;
-	}
 	creds_global_init();
 	unsafe_set(o->unsafe);
 	ledger_set_mode((enum pin_check)o->pin_check);
 	if (o->pin_check != PIN_CHECK_OFF)
 		ledger_install_atfork_check();
-	if (o->control) {
-		err = control_start(o->control);
-		if (err) {
-			fprintf(stderr, "pinfs: control socket '%s': %s\n", o->control,
-				strerror(-err));
-			goto out_unmount;
-		}
-	}
+	if (o->control && control_start())
+		goto out_unmount;
 
 	if (o->clone_fd) {
 		nthreads = o->max_threads ? o->max_threads : options_default_threads();
@@ -250,7 +294,6 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ret = err ? 1 : 0;
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
-	control_stop();
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
 	if (loop_leaked_pages() || ledger_check_leaks())
 		ret = 1;
@@ -258,6 +301,8 @@ static int run(struct pinfs_options *o, const char *argv0)
 		opstats_print(&fs.stats, stderr);
 out_unmount:
 	fuse_session_unmount(fs.se);
+out_control:
+	control_stop();
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
@@ -265,6 +310,7 @@ out_session:
 out:
 	fuse_opt_free_args(&args);
 	inode_table_destroy(fs.itab);
+	fd_budget_destroy(fs.fds);
 	if (fs.shadow_fd >= 0)
 		close(fs.shadow_fd);
 	free(fs.shadow_name);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The remount path of the mount(8) helper (mount_helper.h).
+ * Mount flags: the remount path of the mount(8) helper, the atime flags of
+ * the FUSE mount and the daemon's views of the backing mounts (mount_helper.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
@@ -65,6 +65,19 @@ static unsigned long apply_words(unsigned long flags, const char *list)
 }
 
 /*
+ * @flags changed by @o's options. dev_suid changes only the default (it clears
+ * nodev and nosuid); the flag words then apply in their order, so an explicit
+ * nosuid, suid, nodev or dev wins, the last of each pair counting, as mount(8)
+ * merges them.
+ */
+static unsigned long apply_options(unsigned long flags, const struct pinfs_options *o)
+{
+	if (o->dev_suid)
+		flags &= ~(MS_NODEV | MS_NOSUID);
+	return apply_words(apply_words(flags, o->mount_flags), o->atime_flags);
+}
+
+/*
  * The per-mount flags of @mnt from /proc/self/mountinfo (no request reaches
  * the file system, so this works before the daemon serves). Returns 0 or -errno.
  */
@@ -113,9 +126,7 @@ static int remount_with(const struct pinfs_options *o, unsigned long how)
 			err == -ENOENT ? "not mounted" : strerror(-err));
 		return err;
 	}
-	flags = apply_words(apply_words(flags, o->mount_flags), o->atime_flags);
-	if (o->dev_suid)
-		flags &= ~(MS_NODEV | MS_NOSUID);
+	flags = apply_options(flags, o);
 	if (mount(NULL, mnt, NULL, how | flags, NULL)) {
 		err = errno;
 		fprintf(stderr, "pinfs: remount '%s': %s\n", mnt, strerror(err));
@@ -147,52 +158,40 @@ int mount_apply_atime(const struct pinfs_options *o)
 	return remount_with(o, MS_REMOUNT | MS_BIND);
 }
 
-/* Bind SOURCE over itself with the pinfs mount's atime flags (in the private namespace). */
-static int bind_source(const struct pinfs_options *o)
+void mount_view_attr(const struct pinfs_options *o, struct mount_attr *attr)
 {
-	const char *src = o->source_real;
-	unsigned long flags = 0;
-	int err;
+	unsigned long flags = apply_words(apply_words(MS_RELATIME, o->mount_flags), o->atime_flags);
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount(src, src, NULL, MS_BIND | MS_REC, NULL))
-		return -errno;
-	err = current_mount_flags(src, &flags);
-	if (err)
-		return err;
-	/* The bind keeps the backing mount's flags; the atime mode is pinfs's. */
-	flags &= ~(MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
-	flags = apply_words(apply_words(flags | MS_RELATIME, o->mount_flags), o->atime_flags);
-	flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
-		 MS_RELATIME | MS_STRICTATIME;
-	if (mount(NULL, src, NULL, MS_REMOUNT | MS_BIND | flags, NULL))
-		return -errno;
-	return 0;
+	*attr = (struct mount_attr){ .attr_clr = MOUNT_ATTR__ATIME };
+	if (flags & MS_NOATIME)
+		attr->attr_set = MOUNT_ATTR_NOATIME;
+	else if (flags & MS_STRICTATIME)
+		attr->attr_set = MOUNT_ATTR_STRICTATIME;
+	else
+		attr->attr_set = MOUNT_ATTR_RELATIME;
+	if (flags & MS_NODIRATIME)
+		attr->attr_set |= MOUNT_ATTR_NODIRATIME;
+	else
+		attr->attr_clr |= MOUNT_ATTR_NODIRATIME;
 }
 
-int mount_private_enter(const struct pinfs_options *o)
+int mount_view_open(int dirfd, const struct mount_attr *attr)
 {
-	int saved = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), err;
+	struct mount_attr a = *attr;
+	int tree, fd;
 
-	if (saved < 0)
+	tree = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
 		return -errno;
-	if (unshare(CLONE_NEWNS)) {
-		err = -errno;
-		close(saved);
-		return err;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a))) {
+		fd = -errno;
+		close(tree);
+		return fd;
 	}
-	err = bind_source(o);
-	if (err) {
-		mount_private_leave(saved);
-		return err;
-	}
-	return saved;
-}
-
-void mount_private_leave(int saved_ns)
-{
-	if (setns(saved_ns, CLONE_NEWNS))
-		fprintf(stderr, "pinfs: cannot return to the original mount namespace: %s\n",
-			strerror(errno));
-	close(saved_ns);
+	/* open_by_handle_at() refuses O_PATH mount descriptors, and open_tree() gives one. */
+	fd = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	close(tree);
+	return fd;
 }

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mount(8) integration: the remount path of mount.fuse.pinfs.
- *
- * mount(8) runs the helper again for "mount -o remount,..."; a second daemon
- * must not start. The helper changes the flags of the existing mount with
- * mount(2) MS_REMOUNT instead: the current flags (statvfs) are the baseline,
- * the generic flags among the options (ro, rw, nosuid, dev, ...) are applied
- * on top, and filesystem options (source=, allow_other, ...) are ignored.
+ * Mount flags: the remount path of mount.fuse.pinfs, the atime flags of the
+ * FUSE mount, and the views of the backing mounts that carry them.
  */
 #ifndef PINFS_MOUNT_HELPER_H
 #define PINFS_MOUNT_HELPER_H
 
+#include <sys/mount.h>
+
 #include "options.h"
 
-/* Remount @o->mountpoint_real. Returns 0, or -errno after one line on stderr. */
+/*
+ * mount(8) runs the helper again for "mount -o remount,..."; a second daemon
+ * must not start. The helper changes the flags of the existing mount with
+ * mount(2) MS_REMOUNT instead: the current flags (mountinfo) are the baseline,
+ * dev_suid clears nodev and nosuid (it changes only the default), the generic
+ * flags among the options (ro, rw, nosuid, dev, ...) are applied on top in
+ * their order, and filesystem options (source=, allow_other, ...) are ignored.
+ *
+ * Remount @o->mountpoint_real. Returns 0, or -errno after one line on stderr.
+ */
 int mount_helper_remount(const struct pinfs_options *o);
 
 /*
@@ -24,22 +30,30 @@ int mount_helper_remount(const struct pinfs_options *o);
 int mount_apply_atime(const struct pinfs_options *o);
 
 /*
- * The daemon's own view of SOURCE, for the atime flags of the pinfs mount.
+ * Views: the mounts through which the daemon opens backing files for I/O.
  *
- * The FUSE kernel module never updates atime; the backing file system does,
- * by the flags of the mount through which the daemon reaches it. So that a
- * pinfs mount's noatime, nodiratime, relatime or strictatime hold (xfstests
- * generic/003), mount_private_enter() moves the process into a new, private
- * mount namespace and bind-mounts SOURCE (with its submounts) over itself with
- * those flags. The caller opens its SOURCE descriptors there and calls
- * mount_private_leave() to return to the original namespace: the private one
- * then dies, and the descriptors keep its bind mount, flags included, alive
- * for the daemon's whole life. The FUSE mount is never in question.
+ * The FUSE kernel module never updates atime (its inodes are S_NOATIME); the
+ * backing file system does, by the flags of the mount through which the
+ * daemon opened the file. So that a pinfs mount's noatime, nodiratime,
+ * relatime or strictatime hold (xfstests generic/003), the inode table
+ * (inode.h) opens files, directories and links for reading and writing by
+ * file handle through a view of their mount: a detached clone of that one
+ * mount (open_tree(2) OPEN_TREE_CLONE, not recursive) that carries the pinfs
+ * mount's atime mode (mount_setattr(2)). Lookups never go through a view: they
+ * walk the daemon's own mount namespace, so pinfs shows SOURCE with every
+ * mount beneath it, as a process walking SOURCE sees it, including mounts
+ * made or removed while pinfs runs. Views need CAP_SYS_ADMIN and Linux 5.12;
+ * without them, or without file handles, a file is reopened through its
+ * O_PATH descriptor and the backing mount's own flags apply (docs/usage.md).
  *
- * Call single-threaded. enter returns the original namespace's descriptor for
- * leave, or -errno (the process is then where it was).
+ * mount_view_attr(): the atime mode of @o's mount (default relatime) as
+ * mount_setattr(2) attributes.
+ *
+ * mount_view_open(): a view of the mount of the directory @dirfd, rooted at
+ * @dirfd, with @attr. Returns an O_RDONLY descriptor of its root (a mount
+ * descriptor for open_by_handle_at(2); it keeps the view alive) or -errno.
  */
-int mount_private_enter(const struct pinfs_options *o);
-void mount_private_leave(int saved_ns);
+void mount_view_attr(const struct pinfs_options *o, struct mount_attr *attr);
+int mount_view_open(int dirfd, const struct mount_attr *attr);
 
 #endif

@@ -341,6 +341,8 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		return;
 	}
 	if (unsafe_active(UNSAFE_EARLY_ACK)) {
+		/* the application may close now: @f is kept until this write is done */
+		atomic_fetch_add(&f->early_acked, 1);
 		fuse_reply_write(req, size);	/* acknowledged before the data is written */
 		acked = true;
 	}
@@ -366,8 +368,10 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		pinfs_kill_suid(fs, req, ino, f->fd);
 	hold_check(HOLD_REPLY, HOLD_OP_WRITE, f->inode->ino, off, size);
 	stats_request(f->engine->kind, true, stats_now_ns() - start);
-	if (acked)
+	if (acked) {
+		atomic_fetch_sub(&f->early_acked, 1);
 		return;
+	}
 	if (n < 0) {
 		fuse_reply_err(req, (int)-n);
 		return;

@@ -15,15 +15,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd_budget.h"
 #include "inode.h"
 #include "loop.h"
 
 struct pinfs_dir {
+	/*
+	 * Protects the stream and the fields below. Lock order
+	 * (docs/design.md): readdirplus looks entries up under it, so the mount
+	 * registry's, the inode table's and the descriptor cache's locks come
+	 * after it; it is taken under no other lock.
+	 */
 	pthread_mutex_t lock;
 	DIR *dp;
 	off_t offset; /* offset of the next entry to return */
 	struct dirent *entry; /* read but not yet returned */
 	struct pinfs_inode *inode;
+	uid_t uid; /* its descriptor is charged to this user (fd_budget.h) */
 };
 
 static struct pinfs_dir *dir_of(const struct fuse_file_info *fi)
@@ -47,29 +55,36 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		err = -ESTALE;
 		goto fail;
 	}
+	d->uid = fuse_req_ctx(req)->uid;
+	err = fd_budget_charge(fs->fds, d->uid, 1);
+	if (err)
+		goto fail_put;
 	if (fs->opts->noatime && fs->is_root)
 		flags |= O_NOATIME;
 	fd = inode_open(fs->itab, d->inode, flags);
 	if (fd < 0) {
 		err = fd;
-		goto fail_put;
+		goto fail_uncharge;
 	}
 	d->dp = fdopendir(fd);
 	if (!d->dp) {
 		err = -errno;
 		close(fd);
-		goto fail_put;
+		goto fail_uncharge;
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	fi->fh = (uintptr_t)d;
 	stats_count(&fs->stats, PINFS_OP_OPENDIR, 0);
 	if (fuse_reply_open(req, fi)) {
 		closedir(d->dp);
+		fd_budget_uncharge(fs->fds, d->uid, 1);
 		inode_put(fs->itab, d->inode);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}
 	return;
+fail_uncharge:
+	fd_budget_uncharge(fs->fds, d->uid, 1);
 fail_put:
 	inode_put(fs->itab, d->inode);
 fail:
@@ -200,6 +215,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct pinfs_dir *d = dir_of(fi);
 
 	closedir(d->dp);
+	fd_budget_uncharge(fs->fds, d->uid, 1);
 	inode_put(fs->itab, d->inode);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

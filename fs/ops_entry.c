@@ -360,21 +360,28 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 		fuse_reply_attr(req, &st, fs->opts->timeout);
 }
 
+/* The link is read through the view of its mount, for the atime flags (inode.h). */
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct pinfs *fs = pinfs_from_req(req);
+	struct pinfs_inode *in = inode_get(fs->itab, ino);
 	char buf[PATH_MAX + 1];
-	struct iref r;
 	ssize_t n = 0;
-	int err = iref_get(fs, ino, &r);
+	int err = in ? 0 : -ESTALE, fd;
 
-	if (!err) {
-		n = readlinkat(r.fd, "", buf, sizeof(buf));
-		if (n < 0)
-			err = -errno;
-		else if ((size_t)n >= sizeof(buf))
-			err = -ENAMETOOLONG;
-		iref_put(fs, &r);
+	if (in) {
+		fd = inode_open(fs->itab, in, O_PATH);
+		if (fd < 0) {
+			err = fd;
+		} else {
+			n = readlinkat(fd, "", buf, sizeof(buf));
+			if (n < 0)
+				err = -errno;
+			else if ((size_t)n >= sizeof(buf))
+				err = -ENAMETOOLONG;
+			close(fd);
+		}
+		inode_put(fs->itab, in);
 	}
 	stats_count(&fs->stats, PINFS_OP_READLINK, err);
 	if (err) {

@@ -5,8 +5,10 @@
  *
  * Open-flag fixups are one function used by open and create alike (the
  * reference passthrough forgot them in create: xfstests generic/069, 366):
- *  - O_DIRECT never reaches the backing file here (the buffered engine); an
- *    application O_DIRECT sets FOPEN_DIRECT_IO instead (direct_io=auto, not
+ *  - the application's O_DIRECT is dropped from the file's descriptor, which
+ *    serves the page cache; the data path opens a second, O_DIRECT descriptor
+ *    of the same file where backing_dio= asks for one (datapath.h), and an
+ *    application O_DIRECT also sets FOPEN_DIRECT_IO (direct_io=auto, not
  *    under the writeback cache);
  *  - under the writeback cache, O_APPEND is dropped (the kernel sends every
  *    write at its offset) and write-only opens become read-write (the page
@@ -17,16 +19,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "creds.h"
 #include "engine.h"
+#include "fd_budget.h"
 #include "file.h"
 #include "inode.h"
 #include "locks.h"
 #include "passthrough.h"
+#include "unsafe.h"
 
 static int backing_flags(struct pinfs *fs, int flags)
 {
@@ -67,46 +72,88 @@ static void set_open_reply(struct pinfs *fs, struct fuse_file_info *fi, struct p
 		fi->direct_io = 0;
 }
 
-/* Wrap @fd; takes over @fd and the in-flight reference on @in. */
-static int file_new(struct pinfs *fs, struct pinfs_inode *in, int fd, int flags,
+/* Descriptors an open file may hold: the backing file and its O_DIRECT twin (datapath.h). */
+#define FILE_FDS_MAX 2
+
+/*
+ * Charge the descriptors of an open by @req's user before anything is opened
+ * (an open past the budget must not create or truncate). file_new() gives
+ * back what the file does not use.
+ */
+static int file_charge(struct pinfs *fs, fuse_req_t req)
+{
+	return fd_budget_charge(fs->fds, fuse_req_ctx(req)->uid, FILE_FDS_MAX);
+}
+
+static void file_uncharge(struct pinfs *fs, fuse_req_t req)
+{
+	fd_budget_uncharge(fs->fds, fuse_req_ctx(req)->uid, FILE_FDS_MAX);
+}
+
+/*
+ * Wrap @fd; takes over @fd, the in-flight reference on @in and the charge of
+ * file_charge(). The file starts with the kernel's reference.
+ */
+static int file_new(struct pinfs *fs, fuse_req_t req, struct pinfs_inode *in, int fd, int flags,
 		    struct pinfs_file **out)
 {
 	struct pinfs_file *f = calloc(1, sizeof(*f));
-	int err;
+	int err = -ENOMEM;
 
 	if (!f)
-		goto nomem;
+		goto fail;
 	f->fd = fd;
+	f->dio_fd = -1;
 	f->flags = flags;
 	f->inode = in;
 	f->engine = fs->engine;
+	f->uid = fuse_req_ctx(req)->uid;
+	f->refs = 1;
 	if (f->engine->open) {
 		err = f->engine->open(fs, f);
-		if (err) {
-			free(f);
-			close(fd);
-			inode_put(fs->itab, in);
-			return err;
-		}
+		if (err)
+			goto fail;
 	}
+	f->charged = 1 + (f->dio_fd >= 0);
+	fd_budget_uncharge(fs->fds, f->uid, FILE_FDS_MAX - f->charged);
 	*out = f;
 	return 0;
-nomem:
+fail:
+	free(f);
 	close(fd);
+	file_uncharge(fs, req);
 	inode_put(fs->itab, in);
-	return -ENOMEM;
+	return err;
 }
 
-static void file_free(struct pinfs *fs, struct pinfs_file *f)
+void file_put(struct pinfs *fs, struct pinfs_file *f)
+{
+	struct pinfs_inode *in = f->inode;
+	bool last;
+
+	pthread_mutex_lock(&in->lock);
+	last = !--f->refs;
+	pthread_mutex_unlock(&in->lock);
+	if (!last)
+		return;
+	/* unsafe=early_ack: a WRITE acknowledged before its data was written may still use @f */
+	while (unsafe_active(UNSAFE_EARLY_ACK) && atomic_load(&f->early_acked))
+		usleep(1000);
+	if (f->engine->release)
+		f->engine->release(fs, f);
+	close(f->fd);
+	fd_budget_uncharge(fs->fds, f->uid, f->charged);
+	inode_put(fs->itab, in);
+	free(f);
+}
+
+/* RELEASE, or an open the kernel never saw: end the kernel's reference. */
+static void file_release(struct pinfs *fs, struct pinfs_file *f)
 {
 	passthrough_release(fs, f);
 	if (fs->remote_locks)
 		locks_file_release(fs, f);
-	if (f->engine->release)
-		f->engine->release(fs, f);
-	close(f->fd);
-	inode_put(fs->itab, f->inode);
-	free(f);
+	file_put(fs, f);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -120,19 +167,25 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		err = -ESTALE;
 		goto reply;
 	}
+	err = file_charge(fs, req);
+	if (err) {
+		inode_put(fs->itab, in);
+		goto reply;
+	}
 	fd = inode_open(fs->itab, in, backing_flags(fs, fi->flags));
 	if (fd < 0) {
+		file_uncharge(fs, req);
 		inode_put(fs->itab, in);
 		err = fd;
 		goto reply;
 	}
-	err = file_new(fs, in, fd, fi->flags, &f);
+	err = file_new(fs, req, in, fd, fi->flags, &f);
 	if (err)
 		goto reply;
 	set_open_reply(fs, fi, f);
 	stats_count(&fs->stats, PINFS_OP_OPEN, 0);
 	if (fuse_reply_open(req, fi))
-		file_free(fs, f); /* interrupted: the kernel never saw it */
+		file_release(fs, f); /* interrupted: the kernel never saw it */
 	return;
 reply:
 	stats_count(&fs->stats, PINFS_OP_OPEN, err);
@@ -152,13 +205,16 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	char path[32];
 	int fd, pfd, err;
 
-	err = iref_get(fs, parent, &dir);
+	err = file_charge(fs, req);
 	if (err)
 		goto reply;
+	err = iref_get(fs, parent, &dir);
+	if (err)
+		goto uncharge;
 	err = creds_enter_creator(fs, req, &mode, &cs);
 	if (err) {
 		iref_put(fs, &dir);
-		goto reply;
+		goto uncharge;
 	}
 	fd = openat(dir.fd, name,
 		    backing_flags(fs, fi->flags) | O_CREAT | (fi->flags & O_EXCL) | O_NOFOLLOW,
@@ -167,7 +223,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	creds_leave(&cs);
 	iref_put(fs, &dir);
 	if (err)
-		goto reply;
+		goto uncharge;
 
 	/* The entry: an O_PATH descriptor of exactly the inode just opened. */
 	proc_fd_path(path, sizeof(path), fd);
@@ -177,12 +233,12 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		if (pfd >= 0)
 			close(pfd);
 		close(fd);
-		goto reply;
+		goto uncharge;
 	}
 	err = inode_register(fs->itab, pfd, &st, &in);
 	if (err) {
 		close(fd);
-		goto reply;
+		goto uncharge;
 	}
 	memset(&e, 0, sizeof(e));
 	e.ino = in->nodeid;
@@ -190,7 +246,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	e.attr = st;
 	e.attr_timeout = fs->opts->timeout;
 	e.entry_timeout = fs->opts->timeout;
-	err = file_new(fs, in, fd, fi->flags, &f);
+	err = file_new(fs, req, in, fd, fi->flags, &f);
 	if (err) {
 		inode_forget(fs->itab, e.ino, 1);
 		goto reply;
@@ -198,27 +254,50 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	set_open_reply(fs, fi, f);
 	stats_count(&fs->stats, PINFS_OP_CREATE, 0);
 	if (fuse_reply_create(req, &e, fi)) {
-		file_free(fs, f);
+		file_release(fs, f);
 		inode_forget(fs->itab, e.ino, 1);
 	}
 	return;
+uncharge:
+	file_uncharge(fs, req);
 reply:
 	stats_count(&fs->stats, PINFS_OP_CREATE, err);
 	fuse_reply_err(req, -err);
+}
+
+/*
+ * What a close() of the backing file would report. Closing a duplicate runs
+ * the backing filesystem's flush, whose error is the close()'s (NFS reports
+ * write-back errors there). It is not about locks: the daemon holds no
+ * process-owned POSIX locks, in either locks= mode (locks.h). The duplicate
+ * normally comes out of the reserve (fd_budget.h); if no descriptor is free
+ * at all, a file open for writing is written back with fdatasync() instead,
+ * which reports the same errors. So FLUSH never fails with EMFILE or ENFILE,
+ * as no close() does.
+ */
+static int flush_backing(struct pinfs_file *f)
+{
+	int fd = dup(f->fd);
+
+	if (fd >= 0)
+		return close(fd) ? -errno : 0;
+	if (errno != EMFILE && errno != ENFILE)
+		return -errno;
+	if ((f->flags & O_ACCMODE) == O_RDONLY || !fdatasync(f->fd))
+		return 0;
+	/* A file that cannot be synchronised has nothing to flush. */
+	return errno == EINVAL || errno == EROFS ? 0 : -errno;
 }
 
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pinfs *fs = pinfs_from_req(req);
 	struct pinfs_file *f = file_of(fi);
-	int err = 0, fd;
+	int err;
 
 	if (fs->remote_locks)
 		locks_flush(fs, f, fi->lock_owner);
-	/* close() of a duplicate reports what a close of the backing file would. */
-	fd = dup(f->fd);
-	if (fd < 0 || close(fd))
-		err = -errno;
+	err = flush_backing(f);
 	stats_count(&fs->stats, PINFS_OP_FLUSH, err);
 	fuse_reply_err(req, -err);
 }
@@ -227,7 +306,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct pinfs *fs = pinfs_from_req(req);
 
-	file_free(fs, file_of(fi));
+	file_release(fs, file_of(fi));
 	stats_count(&fs->stats, PINFS_OP_RELEASE, 0);
 	fuse_reply_err(req, 0);
 }

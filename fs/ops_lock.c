@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd_budget.h"
 #include "file.h"
 #include "inode.h"
 #include "locks.h"
@@ -20,13 +21,19 @@ struct lock_owner {
 	uint64_t owner;
 	pid_t pid; /* of the last lock request: reported by getlk */
 	int fd; /* backing descriptor holding this owner's OFD locks */
+	uid_t uid; /* fd is charged to this user (fd_budget.h) */
 	struct pinfs_file *file; /* the open file it was created through */
 	unsigned int refs; /* waiters using fd */
-	bool dead; /* flushed or released while a waiter held it */
+	bool dead; /* flushed or released while a waiter held it: unlocked, never locks again */
 	struct lock_owner *next;
 };
 
-/* Waiters sleep until any lock on the mount is released (or a back-off passes). */
+/*
+ * Waiters sleep until any lock on the mount is released (or a back-off
+ * passes). Lock order (docs/design.md): no other pinfs lock is held with
+ * wait_lock. It is taken in libfuse's interrupt callback, under libfuse's
+ * request lock: nothing holding it may call into libfuse.
+ */
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long release_generation;
@@ -62,13 +69,17 @@ static int owner_open(struct pinfs *fs, struct pinfs_file *f)
 	return fd;
 }
 
-/* in->lock held. */
-static int owner_get(struct pinfs *fs, struct pinfs_file *f, uint64_t owner, pid_t pid,
+/*
+ * The owner @owner of @f's inode, created for @uid's request if new. Its
+ * descriptor is charged to @uid; when there is no descriptor for it, the lock
+ * table is full (ENOLCK), as fcntl(2) says. in->lock held.
+ */
+static int owner_get(struct pinfs *fs, struct pinfs_file *f, uint64_t owner, pid_t pid, uid_t uid,
 		     struct lock_owner **out)
 {
 	struct pinfs_inode *in = f->inode;
 	struct lock_owner *o = owner_find(in, owner);
-	int fd;
+	int fd, err;
 
 	if (o) {
 		if (pid > 0)
@@ -76,26 +87,36 @@ static int owner_get(struct pinfs *fs, struct pinfs_file *f, uint64_t owner, pid
 		*out = o;
 		return 0;
 	}
+	err = fd_budget_charge(fs->fds, uid, 1);
+	if (err)
+		return err == -ENFILE ? -ENOLCK : err;
 	fd = owner_open(fs, f);
-	if (fd < 0)
-		return fd;
+	if (fd < 0) {
+		err = fd == -EMFILE || fd == -ENFILE ? -ENOLCK : fd;
+		goto uncharge;
+	}
 	o = calloc(1, sizeof(*o));
 	if (!o) {
 		close(fd);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto uncharge;
 	}
 	o->owner = owner;
 	o->pid = pid;
 	o->fd = fd;
+	o->uid = uid;
 	o->file = f;
 	o->next = in->lock_owners;
 	in->lock_owners = o;
 	*out = o;
 	return 0;
+uncharge:
+	fd_budget_uncharge(fs->fds, uid, 1);
+	return err;
 }
 
-/* Unlink and close @o, or mark it dead if a waiter uses it. in->lock held. */
-static void owner_drop(struct pinfs_inode *in, struct lock_owner *o)
+/* Unlink and close @o, or unlock it and mark it dead if a waiter uses it. in->lock held. */
+static void owner_drop(struct pinfs *fs, struct pinfs_inode *in, struct lock_owner *o)
 {
 	struct lock_owner **p;
 
@@ -113,6 +134,7 @@ static void owner_drop(struct pinfs_inode *in, struct lock_owner *o)
 		}
 	}
 	close(o->fd);
+	fd_budget_uncharge(fs->fds, o->uid, 1);
 	free(o);
 }
 
@@ -124,7 +146,7 @@ void locks_flush(struct pinfs *fs, struct pinfs_file *f, uint64_t owner)
 	pthread_mutex_lock(&in->lock);
 	o = owner_find(in, owner);
 	if (o)
-		owner_drop(in, o);
+		owner_drop(fs, in, o);
 	pthread_mutex_unlock(&in->lock);
 	if (o)
 		locks_released();
@@ -136,16 +158,23 @@ void locks_file_release(struct pinfs *fs, struct pinfs_file *f)
 	struct lock_owner *o, *next;
 
 	pthread_mutex_lock(&in->lock);
+	f->released = true;
+	/*
+	 * flock locks go with the file's description, closed by the last
+	 * file_put(). A flock waiter still holds a reference: drop the lock now.
+	 */
+	if (f->refs > 1)
+		flock(f->fd, LOCK_UN);
 	for (o = in->lock_owners; o; o = next) {
 		next = o->next;
 		if (o->file != f)
 			continue;
 		o->file = NULL;
 		if (!o->dead)
-			owner_drop(in, o);
+			owner_drop(fs, in, o);
 	}
 	pthread_mutex_unlock(&in->lock);
-	/* flock locks go with the file's descriptor, closed by the caller. */
+	/* Wakes the other waiters, and ends this file's own. */
 	locks_released();
 }
 
@@ -159,7 +188,7 @@ struct lock_wait {
 	enum wait_kind kind;
 	struct pinfs_inode *inode; /* in-flight reference */
 	struct lock_owner *owner; /* WAIT_POSIX, with a reference */
-	int fd; /* WAIT_FLOCK: the file's descriptor */
+	struct pinfs_file *file; /* WAIT_FLOCK, with a reference: its description stays open */
 	int op; /* WAIT_FLOCK */
 	struct flock fl; /* WAIT_POSIX */
 	atomic_bool interrupted;
@@ -173,11 +202,30 @@ static void wait_interrupted(fuse_req_t req, void *data)
 	locks_released();
 }
 
+/*
+ * One attempt, under the inode's lock so that it cannot interleave with FLUSH
+ * or RELEASE: once the owner is dead or the file released, nothing is locked
+ * through them any more, and the waiter ends with EINTR.
+ */
 static int try_lock(struct lock_wait *w)
 {
-	if (w->kind == WAIT_FLOCK)
-		return flock(w->fd, w->op | LOCK_NB) ? -errno : 0;
-	return fcntl(w->owner->fd, F_OFD_SETLK, &w->fl) ? -errno : 0;
+	struct pinfs_inode *in = w->inode;
+	int err;
+
+	pthread_mutex_lock(&in->lock);
+	if (w->kind == WAIT_FLOCK) {
+		if (w->file->released)
+			err = -EINTR;
+		else
+			err = flock(w->file->fd, w->op | LOCK_NB) ? -errno : 0;
+	} else {
+		if (w->owner->dead)
+			err = -EINTR;
+		else
+			err = fcntl(w->owner->fd, F_OFD_SETLK, &w->fl) ? -errno : 0;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return err;
 }
 
 static bool would_block(int err)
@@ -226,13 +274,12 @@ static void *waiter_main(void *arg)
 
 		pthread_mutex_lock(&in->lock);
 		w->owner->refs--;
-		if (w->owner->dead) {
-			/* The owner closed the file while waiting: give the lock back. */
-			if (!err)
-				err = -EINTR;
-			owner_drop(in, w->owner);
-		}
+		/* Dead after the lock was granted: the close dropped it, as it would natively. */
+		if (w->owner->dead)
+			owner_drop(fs, in, w->owner);
 		pthread_mutex_unlock(&in->lock);
+	} else {
+		file_put(fs, w->file);
 	}
 	stats_count(&fs->stats, w->kind == WAIT_FLOCK ? PINFS_OP_FLOCK : PINFS_OP_SETLK, err);
 	fuse_reply_err(w->req, -err);
@@ -281,9 +328,12 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	int err;
 
 	pthread_mutex_lock(&in->lock);
-	err = owner_get(fs, f, fi->lock_owner, 0, &o);
-	if (!err && fcntl(o->fd, F_OFD_GETLK, &fl))
-		err = -errno;
+	/*
+	 * An owner not met yet holds no lock: the file's own descriptor, which
+	 * holds no record locks, sees the same conflicts.
+	 */
+	o = owner_find(in, fi->lock_owner);
+	err = fcntl(o ? o->fd : f->fd, F_OFD_GETLK, &fl) ? -errno : 0;
 	if (!err && fl.l_type != F_UNLCK && fl.l_pid <= 0) {
 		/* Held through one of our owners: find which (it no longer conflicts from there). */
 		fl.l_pid = 0;
@@ -331,8 +381,16 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 		goto reply;
 	}
 	err = owner_get(fs, f, fi->lock_owner,
-			lock->l_pid > 0 ? lock->l_pid : fuse_req_ctx(req)->pid, &o);
-	if (!err && fcntl(o->fd, F_OFD_SETLK, &fl))
+			lock->l_pid > 0 ? lock->l_pid : fuse_req_ctx(req)->pid, fuse_req_ctx(req)->uid,
+			&o);
+	if (err) {
+		/* Not a conflict, even if it says EWOULDBLOCK (a lease on O_NONBLOCK open). */
+		if (would_block(err))
+			err = -ENOLCK;
+		pthread_mutex_unlock(&in->lock);
+		goto reply;
+	}
+	if (fcntl(o->fd, F_OFD_SETLK, &fl))
 		err = -errno;
 	if (!would_block(err) || !sleep) {
 		pthread_mutex_unlock(&in->lock);
@@ -366,7 +424,7 @@ unref:
 	pthread_mutex_lock(&in->lock);
 	o->refs--;
 	if (o->dead)
-		owner_drop(in, o);
+		owner_drop(fs, in, o);
 	pthread_mutex_unlock(&in->lock);
 reply:
 	stats_count(&fs->stats, PINFS_OP_SETLK, err);
@@ -394,10 +452,15 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	w->req = req;
 	w->kind = WAIT_FLOCK;
 	w->inode = inode_get(fs->itab, f->inode->nodeid);
-	w->fd = f->fd;
+	w->file = f;
 	w->op = op & ~LOCK_NB;
+	/* The waiter's own reference: f->fd stays this file's until the waiter ends. */
+	pthread_mutex_lock(&f->inode->lock);
+	f->refs++;
+	pthread_mutex_unlock(&f->inode->lock);
 	if (w->inode && !wait_start(w))
 		return;
+	file_put(fs, f);
 	if (w->inode)
 		inode_put(fs->itab, w->inode);
 	free(w);

@@ -3,9 +3,9 @@
  * Per-operation counters of the daemon: calls and errors per FUSE operation,
  * bytes moved, and a few inode-table and payload facts.
  *
- * Relaxed atomics, no lock. The control socket of issue 4 (-o control=PATH)
- * can serve a snapshot; today opstats_print() writes them when a foreground
- * daemon exits.
+ * Relaxed atomics, no lock. opstats_print() writes them when a foreground
+ * daemon exits; the control socket's "stats" does not serve them (it serves
+ * stats.h's counters).
  */
 #ifndef PINFS_OPSTATS_H
 #define PINFS_OPSTATS_H

@@ -155,6 +155,16 @@ static void __attribute__((format(printf, 1, 2))) opt_error(const char *fmt, ...
 	fputc('\n', stderr);
 }
 
+/* strdup(), saying so when memory runs out. */
+static char *dup_arg(const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		opt_error("out of memory");
+	return copy;
+}
+
 /* The value part of "name=value". */
 static const char *opt_value(const char *arg)
 {
@@ -531,10 +541,14 @@ static int helper_collect(struct pinfs_options *o, int argc, char **argv, struct
 			opt_error("unknown argument '%s'", a);
 			return -EINVAL;
 		} else if (npos == 0) {
-			*dev = strdup(a);
+			*dev = dup_arg(a);
+			if (!*dev)
+				return -ENOMEM;
 			npos++;
 		} else if (npos == 1) {
-			*dir = strdup(a);
+			*dir = dup_arg(a);
+			if (!*dir)
+				return -ENOMEM;
 			npos++;
 		} else {
 			opt_error("unexpected argument '%s'", a);
@@ -551,6 +565,10 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 	char *dev = NULL, *dir = NULL;
 	int ret = -EINVAL;
 
+	if (!o->engine) {	/* options_init()'s default could not be allocated */
+		opt_error("out of memory");
+		return -ENOMEM;
+	}
 	o->helper_mode = argc > 0 && is_helper_name(argv[0]);
 	if (o->helper_mode) {
 		ret = helper_collect(o, argc, argv, &args, &dev, &dir);
@@ -584,8 +602,13 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 			o->source = dev;
 			dev = NULL;
 		}
-		if (!o->fsname)
-			o->fsname = strdup(dev ? dev : o->source);
+		if (!o->fsname) {
+			o->fsname = dup_arg(dev ? dev : o->source);
+			if (!o->fsname) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
 		o->mountpoint = dir;
 		dir = NULL;
 	} else {
@@ -613,8 +636,13 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 				"missing MOUNTPOINT (usage: pinfs SOURCE MOUNTPOINT [-o OPTIONS])");
 			goto out;
 		}
-		if (!o->subtype)
-			o->subtype = strdup("pinfs");
+		if (!o->subtype) {
+			o->subtype = dup_arg("pinfs");
+			if (!o->subtype) {
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
 	}
 	if (o->clone_fd && o->singlethread) {
 		opt_error("options 'clone_fd' and '-s' exclude each other");
@@ -719,9 +747,10 @@ int options_fuse_args(const struct pinfs_options *o, const char *argv0, struct f
 		goto out;
 	if (o->allow_other && fuse_opt_add_opt(&mo, "allow_other") == -1)
 		goto out;
-	if (o->mount_flags && fuse_opt_add_opt(&mo, o->mount_flags) == -1)
-		goto out;
+	/* dev_suid changes the default; the user's own nodev or nosuid, later, wins. */
 	if (o->dev_suid && fuse_opt_add_opt(&mo, "dev,suid") == -1)
+		goto out;
+	if (o->mount_flags && fuse_opt_add_opt(&mo, o->mount_flags) == -1)
 		goto out;
 	if (fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, mo))
 		goto out;

@@ -13,7 +13,6 @@
 
 #include "file.h"
 #include "fuse_uapi.h"
-#include "init_ext.h"
 #include "inode.h"
 #include "passthrough.h"
 
@@ -44,15 +43,13 @@ static struct backing **bucket(const struct pinfs_inode *in)
 	return &table[((uintptr_t)in >> 6) % BUCKETS];
 }
 
-int passthrough_check(struct pinfs *fs)
+int passthrough_check(struct pinfs *fs, int fuse_fd, uint64_t offered)
 {
-	struct init_ext_result init;
 	struct fuse_backing_map map = { 0 };
 	struct pinfs_inode *root;
 	int fd, id;
 
-	init_ext_result(&init);
-	if (!init.done || !(init.offered & FUSE_PASSTHROUGH)) {
+	if (!(offered & FUSE_PASSTHROUGH)) {
 		fprintf(stderr, "pinfs: -o passthrough: this kernel offers no FUSE passthrough "
 				"(it needs Linux 6.9 or later with CONFIG_FUSE_PASSTHROUGH)\n");
 		return -EOPNOTSUPP;
@@ -72,11 +69,11 @@ int passthrough_check(struct pinfs *fs)
 		return fd;
 	}
 	map.fd = fd;
-	id = ioctl(fuse_session_fd(fs->se), FUSE_DEV_IOC_BACKING_OPEN, &map);
+	id = ioctl(fuse_fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
 	if (id > 0) {
 		uint32_t u = (uint32_t)id;
 
-		ioctl(fuse_session_fd(fs->se), FUSE_DEV_IOC_BACKING_CLOSE, &u);
+		ioctl(fuse_fd, FUSE_DEV_IOC_BACKING_CLOSE, &u);
 	} else if (errno == EPERM || errno == ENOTTY) {
 		int err = errno;
 
@@ -87,7 +84,7 @@ int passthrough_check(struct pinfs *fs)
 		return -err;
 	}
 	close(fd);
-	dev_fd = fuse_session_fd(fs->se);
+	dev_fd = fuse_fd;
 	return 0;
 }
 

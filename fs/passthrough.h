@@ -24,6 +24,7 @@
 #ifndef PINFS_PASSTHROUGH_H
 #define PINFS_PASSTHROUGH_H
 
+#include <stdint.h>
 #include <sys/uio.h>
 
 #include "pinfs.h"
@@ -34,10 +35,12 @@ struct pinfs_file;
 #define PINFS_PASSTHROUGH_STACK_DEPTH 1
 
 /*
- * After INIT: whether this mount can use passthrough. On failure prints why
- * (one line) and returns a negative errno; the mount is then refused.
+ * After INIT, with the flags the kernel offered in it (init_ext.h) and the
+ * session's /dev/fuse @fuse_fd: whether this mount can use passthrough. On
+ * failure prints why (one line) and returns a negative errno; the mount is
+ * then refused.
  */
-int passthrough_check(struct pinfs *fs);
+int passthrough_check(struct pinfs *fs, int fuse_fd, uint64_t offered);
 
 /*
  * Open and create handlers, once @f's reply is filled in (fi->fh set): give

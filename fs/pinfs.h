@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <fuse_lowlevel.h>
@@ -26,6 +27,13 @@
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* "/proc/self/fd/N" for @fd into @buf (at least 32 bytes): the path that reopens @fd. */
+static inline void proc_fd_path(char *buf, size_t size, int fd)
+{
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+}
+
+struct fd_budget;
 struct inode_table;
 struct pinfs_engine;
 
@@ -33,6 +41,7 @@ struct pinfs {
 	struct pinfs_options *opts;
 	struct fuse_session *se;
 	struct inode_table *itab;
+	struct fd_budget *fds; /* descriptors users keep the daemon holding */
 	const struct pinfs_engine *engine;
 	struct pinfs_stats stats;
 

@@ -3,8 +3,8 @@
  * A byte-range lock: holders of overlapping ranges exclude each other, holders
  * of disjoint ranges do not. Each inode has one for its writes, so that the
  * O_DIRECT middle of one write and the page-cache edge of another never race on
- * the same backing block (issue 4: concurrent writers to overlapping blocks
- * never lose each other's bytes).
+ * the same backing block: concurrent writers to overlapping blocks never lose
+ * each other's bytes.
  */
 #ifndef PINFS_RANGE_LOCK_H
 #define PINFS_RANGE_LOCK_H
@@ -19,6 +19,10 @@ struct range {
 };
 
 struct range_lock {
+	/*
+	 * Guards @held inside range_lock() and range_unlock() only; no other
+	 * lock is taken under it. The order of a held range: inode.h.
+	 */
 	pthread_mutex_t lock;
 	pthread_cond_t released;
 	struct range *held;

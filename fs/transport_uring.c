@@ -28,6 +28,8 @@
 /* Entries per arena made when the first one is full (entries for lock waiters). */
 #define ENTRIES_PER_EXTRA_ARENA 8
 #define MAX_ARENAS 32
+/* How the payloads are pinned while the ring has them (spec §3.4): long-term, written into. */
+#define PAYLOAD_PIN (FOLL_WRITE | FOLL_LONGTERM)
 
 /*
  * Flags of the entries' arenas: MADV_DONTFORK, except in the unsafe variants that leave the
@@ -41,7 +43,7 @@ static unsigned int arena_flags(void)
 }
 
 /* user_data of the worker's polls; entries are tagged with their (aligned) address. */
-enum { TAG_WAKE = 1, TAG_GATE, TAG_DEV };
+enum { TAG_WAKE = 1, TAG_GATE, TAG_DEV, TAG_STOP };
 
 enum entry_state {
 	ENT_KERNEL,	/* registered or committed: waits for a request */
@@ -75,18 +77,18 @@ struct ring_worker {
 	unsigned int index;
 	unsigned int *waiting;		/* per queue: this worker's entries waiting in the kernel */
 	pthread_mutex_t lock;		/* the two below */
-	int wake_fd;			/* eventfd: commits waiting, or the session ends */
+	int wake_fd;			/* eventfd: commits waiting */
 	struct ring_entry *commits;	/* replied by other threads, to be committed */
 };
 
 static struct {
 	struct pinfs *fs;
 	int dev_fd;
+	int stop_fd;			/* the loop's: readable once the workers are to stop */
 	unsigned int nqueues, nworkers;
 	size_t payload_size, run_pages;
 	bool gated;
 	atomic_bool active;
-	atomic_bool stopping;
 	struct ring_worker *workers;
 
 	pthread_mutex_t lock;		/* the start barrier, the entries and their arenas */
@@ -150,7 +152,7 @@ bool transport_uring_check(struct pinfs *fs)
 	return false;
 }
 
-int transport_uring_start(struct pinfs *fs, unsigned int nworkers)
+int transport_uring_start(struct pinfs *fs, unsigned int nworkers, int stop_fd)
 {
 	struct init_ext_result init;
 	size_t payload, entries;
@@ -166,6 +168,7 @@ int transport_uring_start(struct pinfs *fs, unsigned int nworkers)
 	ring.run_pages = 1 + ring.payload_size / PAGE_SIZE;
 	ring.fs = fs;
 	ring.dev_fd = fuse_session_fd(fs->se);
+	ring.stop_fd = stop_fd;
 	ring.nqueues = possible_cpus();
 	ring.nworkers = nworkers;
 	ring.gated = fs->opts->control != NULL;
@@ -246,11 +249,10 @@ static struct ring_entry *entry_new(struct ring_worker *w, uint16_t qid)
 	ent->iov[0] = (struct iovec){ ent->hdr, sizeof(*ent->hdr) };
 	ent->iov[1] = (struct iovec){ ent->payload, ring.payload_size };
 	/* The kernel keeps the payload's address until the ring goes (spec §3.4). */
-	got = pin_user_pages_fast((uintptr_t)ent->payload, (int)npins, FOLL_WRITE | FOLL_LONGTERM,
-				  ent->pins);
+	got = pin_user_pages_fast((uintptr_t)ent->payload, (int)npins, PAYLOAD_PIN, ent->pins);
 	if (got != (long)npins) {
 		if (got > 0)
-			unpin_user_pages(ent->pins, got);
+			unpin_user_pages_flags(ent->pins, got, PAYLOAD_PIN, false);
 		memset(ent->pins, 0, npins * sizeof(*ent->pins));
 	}
 	ring.entries[ring.nentries++] = ent;
@@ -510,7 +512,7 @@ static bool complete(struct ring_worker *w, struct pinfs_thread *th, uintptr_t t
 		take_commits(w);
 		if (!(flags & IORING_CQE_F_MORE))
 			arm_poll(w, w->wake_fd, TAG_WAKE);
-		return !atomic_load(&ring.stopping);
+		return true;
 	case TAG_GATE:
 		if (!(flags & IORING_CQE_F_MORE))
 			arm_poll(w, hold_gate_fd(), TAG_GATE);
@@ -520,6 +522,8 @@ static bool complete(struct ring_worker *w, struct pinfs_thread *th, uintptr_t t
 		if (!(flags & IORING_CQE_F_MORE))
 			arm_poll(w, ring.dev_fd, TAG_DEV);
 		return true;
+	case TAG_STOP:
+		return false;
 	}
 	ent = (struct ring_entry *)tag;
 	w->waiting[ent->qid]--;
@@ -533,6 +537,7 @@ static int worker_loop(struct ring_worker *w, struct pinfs_thread *th)
 {
 	struct fuse_session *se = ring.fs->se;
 
+	arm_poll(w, ring.stop_fd, TAG_STOP);
 	arm_poll(w, w->wake_fd, TAG_WAKE);
 	if (ring.gated)
 		arm_poll(w, hold_gate_fd(), TAG_GATE);
@@ -541,7 +546,7 @@ static int worker_loop(struct ring_worker *w, struct pinfs_thread *th)
 	for (unsigned int q = 0; q < ring.nqueues; q++)
 		if (serves_queue(w->index, q) && !add_entry(w, (uint16_t)q))
 			return -ENOMEM;
-	while (!fuse_session_exited(se) && !atomic_load(&ring.stopping)) {
+	while (!fuse_session_exited(se)) {
 		struct io_uring_cqe *cqe;
 		int ret;
 
@@ -563,8 +568,10 @@ static int worker_loop(struct ring_worker *w, struct pinfs_thread *th)
 			unsigned int flags = cqe->flags;
 
 			io_uring_cqe_seen(&w->ring, cqe);
-			if (!complete(w, th, tag, res, flags))
+			if (!complete(w, th, tag, res, flags)) {
+				io_uring_submit(&w->ring);	/* the replies made so far */
 				return 0;
+			}
 			/* A reply waits for no other request of this batch. */
 			if (io_uring_sq_ready(&w->ring) && io_uring_cq_ready(&w->ring))
 				io_uring_submit(&w->ring);
@@ -593,22 +600,6 @@ int transport_uring_serve(struct pinfs_thread *th, unsigned int index)
 	return err;
 }
 
-void transport_uring_stop(void)
-{
-	uint64_t one = 1;
-
-	atomic_store(&ring.stopping, true);
-	for (unsigned int k = 0; ring.workers && k < ring.nworkers; k++) {
-		struct ring_worker *w = &ring.workers[k];
-
-		pthread_mutex_lock(&w->lock);
-		if (w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0)
-			fprintf(stderr, "pinfs: transport=uring: waking worker %u: %s\n", k,
-				strerror(errno));
-		pthread_mutex_unlock(&w->lock);
-	}
-}
-
 void transport_uring_finish(void)
 {
 	size_t npins = ring.payload_size / PAGE_SIZE;
@@ -620,7 +611,7 @@ void transport_uring_finish(void)
 		struct ring_entry *ent = ring.entries[k];
 
 		if (ent->pins[0])
-			unpin_user_pages(ent->pins, (long)npins);
+			unpin_user_pages_flags(ent->pins, (long)npins, PAYLOAD_PIN, false);
 		arena_free(ent->arena, ent->pages, ring.run_pages);
 		free(ent->pins);
 		free(ent);

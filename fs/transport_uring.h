@@ -68,23 +68,25 @@ struct pinfs_thread;
 bool transport_uring_check(struct pinfs *fs);
 
 /*
- * loop.c, before the workers start: prepare @nworkers workers' rings. Returns
- * 0, or -EOPNOTSUPP when the ring is not to be used (then /dev/fuse serves).
+ * loop.c, before the workers start: prepare @nworkers workers' rings; a worker
+ * returns once @stop_fd (the loop's eventfd) is readable. Returns 0, or
+ * -EOPNOTSUPP when the ring is not to be used (then /dev/fuse serves).
  */
-int transport_uring_start(struct pinfs *fs, unsigned int nworkers);
+int transport_uring_start(struct pinfs *fs, unsigned int nworkers, int stop_fd);
 
 /*
  * Worker @index (0 .. nworkers - 1) serves its ring, and worker 0 /dev/fuse,
- * until the session ends; @th is its thread context (its receive buffer serves
- * /dev/fuse). Returns 0, -EOPNOTSUPP if the rings could not be set up (the
- * worker serves /dev/fuse instead, as all do then), or another -errno.
+ * until the session ends or the stop eventfd fires; @th is its thread context
+ * (its receive buffer serves /dev/fuse). Returns 0, -EOPNOTSUPP if the rings
+ * could not be set up (the worker serves /dev/fuse instead, as all do then),
+ * or another -errno.
  */
 int transport_uring_serve(struct pinfs_thread *th, unsigned int index);
 
-/* The session is ending: wake every worker so it returns. */
-void transport_uring_stop(void);
-
-/* Every worker has returned: unpin and free the entries. */
+/*
+ * Every worker has returned (and the control socket is stopped, loop.h):
+ * unpin and free the entries.
+ */
 void transport_uring_finish(void);
 
 /*

@@ -2,7 +2,7 @@
 /*
  * The deliberately broken data paths (-o unsafe=MODE), compiled only with
  * -Dunsafe_modes=true. They exist so the stress suite can show that each of
- * its detectors fires (issue 5, "proof that it can fail"). In a normal build
+ * its detectors fires (docs/pinning.md, "Which proof each scenario has"). In a normal build
  * every test here is a compile-time false and the code paths vanish.
  */
 #ifndef PINFS_UNSAFE_H

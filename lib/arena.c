@@ -37,7 +37,12 @@ struct arena {
 	uint8_t *state;		/* enum page_state per page */
 	size_t nfree;
 	size_t hint;		/* where the next search starts */
-	pthread_mutex_t lock;	/* state, nfree, hint, rings */
+	/*
+	 * state, nfree, hint, rings. Lock order: after any lock of the caller's
+	 * (pinfs: docs/design.md); under it a page's protection lock
+	 * (page.h), the ledger's last_lock and warn_lock.
+	 */
+	pthread_mutex_t lock;
 	int slot;
 	struct io_uring *rings[MAX_RINGS];
 	int nr_rings;
@@ -97,7 +102,7 @@ static size_t page_index(const struct arena *a, const struct page *page)
 /* Referenced or pinned at all (leak check at destroy). */
 static bool page_held(const struct page *page)
 {
-	return atomic_load(&page->gets) > 0 || atomic_load(&page->pincount) > 0;
+	return atomic_load(&page->gets) > 0 || atomic_load(&page->pins);
 }
 
 /*
@@ -107,8 +112,10 @@ static bool page_held(const struct page *page)
  */
 static bool page_busy(const struct page *page)
 {
-	return atomic_load(&page->gets) > 0 ||
-	       atomic_load(&page->pincount) > atomic_load(&page->longterm);
+	uint64_t pins = atomic_load(&page->pins);
+
+	return atomic_load(&page->gets) > 0 || pin_field(pins, PAGE_PIN_SOURCE) ||
+	       pin_field(pins, PAGE_PIN_DEST);
 }
 
 static int claim_slot(struct arena *a)
@@ -377,18 +384,18 @@ static void set_protection(struct page *page, bool readonly)
 
 void arena_update_protection(struct page *page)
 {
-	int short_pins, source;
+	uint64_t pins;
 	unsigned int flags;
 	bool want;
 
 	page_lock(page);
-	short_pins = atomic_load(&page->pincount) - atomic_load(&page->longterm);
-	source = atomic_load(&page->source_pins);
-	if (!source)
+	pins = atomic_load(&page->pins);
+	if (!pin_field(pins, PAGE_PIN_SOURCE))
 		atomic_fetch_and(&page->flags, ~(unsigned int)PG_violated);
 	flags = atomic_load(&page->flags);
-	want = source > 0 && short_pins == source && !(flags & PG_violated) &&
-	       ledger_mode() != PIN_CHECK_OFF;
+	/* Source pins and no destination pin: nothing may write the page. */
+	want = pin_field(pins, PAGE_PIN_SOURCE) && !pin_field(pins, PAGE_PIN_DEST) &&
+	       !(flags & PG_violated) && ledger_mode() != PIN_CHECK_OFF;
 	if (want != !!(flags & PG_protected))
 		set_protection(page, want);
 	page_unlock(page);
@@ -424,9 +431,21 @@ bool arena_handle_fault(void *addr)
 
 /* ---- io_uring registration: a long-term pin on every page ---- */
 
+/* Drop the long-term pins of one registration from the first @npages pages. */
+static void unpin_registration(struct arena *a, size_t npages)
+{
+	for (size_t n = 0; n < npages; n++) {
+		struct page *page = &a->pages[n];
+
+		_unpin_user_pages_flags(&page, 1, FOLL_LONGTERM | FOLL_WRITE, false,
+					&unregister_site);
+	}
+}
+
 int arena_register_uring(struct arena *a, struct io_uring *ring)
 {
 	struct iovec iov = { a->base, a->npages * PAGE_SIZE };
+	size_t pinned = 0;
 	int ret;
 
 	pthread_mutex_lock(&a->lock);
@@ -434,16 +453,21 @@ int arena_register_uring(struct arena *a, struct io_uring *ring)
 		pthread_mutex_unlock(&a->lock);
 		return -ENOSPC;
 	}
-	ret = io_uring_register_buffers(ring, &iov, 1);
-	if (!ret) {
-		a->rings[a->nr_rings++] = ring;
-		for (size_t n = 0; n < a->npages; n++)
-			gup_pin_page(&a->pages[n], FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM,
-				     &register_site);
+	/* Pinned before the kernel sees the buffers, as io_sqe_buffers_register() does. */
+	while (pinned < a->npages &&
+	       gup_pin_page(&a->pages[pinned], FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM,
+			    &register_site))
+		pinned++;
+	if (pinned)
 		mm_set_has_pinned_flag();
-		ledger_count_acquire(PIN_TAG_PIN_LONGTERM, a->npages);
-	}
+	ledger_count_acquire(PIN_TAG_PIN_LONGTERM, pinned);
+	ret = pinned < a->npages ? -ENOMEM : io_uring_register_buffers(ring, &iov, 1);
+	if (!ret)
+		a->rings[a->nr_rings++] = ring;
 	pthread_mutex_unlock(&a->lock);
+	/* Unlocked: dropping a pin may hand a held page back (arena_page_released()). */
+	if (ret)
+		unpin_registration(a, pinned);
 	return ret;
 }
 
@@ -463,8 +487,6 @@ int arena_unregister_uring(struct arena *a, struct io_uring *ring)
 	if (!found)
 		return -ENOENT;
 	ret = io_uring_unregister_buffers(ring);
-	/* Unlocked: dropping a pin may hand a held page back (arena_page_released()). */
-	for (size_t n = 0; n < a->npages; n++)
-		gup_unpin_longterm(&a->pages[n], &unregister_site);
+	unpin_registration(a, a->npages);
 	return ret;
 }

@@ -4,6 +4,7 @@
  * spec §2.1–§2.3, §1.11 M-3, §2.6 P-4).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -88,20 +89,59 @@ static void grab_ref(struct page *page, const struct pinit_site *site)
 	page_set_owner(page, site);
 }
 
-void gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_site *site)
+/* The kind of pin that @gup_flags take (FOLL_LONGTERM, else FOLL_WRITE or not). */
+static enum page_pin page_pin_of(unsigned int gup_flags)
 {
-	int bias = page_is_large(page) ? 1 : GUP_PIN_COUNTING_BIAS;
-
-	atomic_fetch_add_explicit(&page->refcount, bias, memory_order_relaxed);
 	if (gup_flags & FOLL_LONGTERM)
-		atomic_fetch_add_explicit(&page->longterm, 1, memory_order_relaxed);
-	else if (!(gup_flags & FOLL_WRITE))
-		atomic_fetch_add_explicit(&page->source_pins, 1, memory_order_relaxed);
-	/* Pairs with fork's reading of the pin (the kernel's smp_mb__after_atomic()). */
-	atomic_fetch_add_explicit(&page->pincount, 1, memory_order_seq_cst);
+		return PAGE_PIN_LONGTERM;
+	return gup_flags & FOLL_WRITE ? PAGE_PIN_DEST : PAGE_PIN_SOURCE;
+}
+
+static int pin_bias(const struct page *page)
+{
+	return page_is_large(page) ? 1 : GUP_PIN_COUNTING_BIAS;
+}
+
+/* Add @n to the refcount unless it would overflow (folio_ref_try_add()). */
+static bool ref_try_add(struct page *page, int n)
+{
+	int old = atomic_load_explicit(&page->refcount, memory_order_relaxed);
+
+	do {
+		if (old > INT_MAX - n)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&page->refcount, &old, old + n,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return true;
+}
+
+bool gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_site *site)
+{
+	enum page_pin kind = page_pin_of(gup_flags);
+	uint64_t pins;
+
+	/*
+	 * The refcount first, as try_grab_folio() does; a count that would
+	 * overflow refuses the pin, as there (-ENOMEM from GUP).
+	 */
+	if (!ref_try_add(page, pin_bias(page)))
+		return false;
+	pins = atomic_load_explicit(&page->pins, memory_order_relaxed);
+	do {
+		if (pin_field(pins, kind) == PIN_FIELD_MAX) {
+			atomic_fetch_sub_explicit(&page->refcount, pin_bias(page),
+						  memory_order_relaxed);
+			return false;
+		}
+		/* seq_cst: pairs with fork's reading of the pin (smp_mb__after_atomic()). */
+	} while (!atomic_compare_exchange_weak_explicit(&page->pins, &pins, pins + pin_unit(kind),
+							memory_order_seq_cst,
+							memory_order_relaxed));
 	page_set_owner(page, site);
 	if (is_arena(page) && ledger_mode() != PIN_CHECK_OFF)
 		arena_update_protection(page);
+	return true;
 }
 
 static long grab_pages(unsigned long start, int nr_pages, unsigned int gup_flags,
@@ -118,10 +158,12 @@ static long grab_pages(unsigned long start, int nr_pages, unsigned int gup_flags
 
 		if (!page)
 			break;
-		if (gup_flags & FOLL_PIN)
-			gup_pin_page(page, gup_flags, site);
-		else
+		if (gup_flags & FOLL_PIN) {
+			if (!gup_pin_page(page, gup_flags, site))
+				break;
+		} else {
 			grab_ref(page, site);
+		}
 		pages[n] = page;
 	}
 	if (n && (gup_flags & FOLL_PIN))
@@ -130,7 +172,9 @@ static long grab_pages(unsigned long start, int nr_pages, unsigned int gup_flags
 		ledger_count_acquire(gup_flags & FOLL_PIN ? (gup_flags & FOLL_LONGTERM ?
 							     PIN_TAG_PIN_LONGTERM : PIN_TAG_PIN)
 							  : PIN_TAG_GET, n);
-	return n ? (long)n : -EFAULT;
+	if (!n)
+		return got ? -ENOMEM : -EFAULT;	/* no descriptor, or a pin count full */
+	return n;
 }
 
 long _get_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
@@ -186,7 +230,7 @@ static void after_release(struct page *page)
 void _put_page(struct page *page, const struct pinit_site *site)
 {
 	if (!dec_unless_zero(&page->gets)) {
-		ledger_report(atomic_load(&page->pincount) ? LV_PUT_PINNED : LV_PUT_UNREFERENCED,
+		ledger_report(page_pincount(page) ? LV_PUT_PINNED : LV_PUT_UNREFERENCED,
 			      page, site);
 		return;
 	}
@@ -196,34 +240,45 @@ void _put_page(struct page *page, const struct pinit_site *site)
 }
 
 /*
- * Drop one pin. The kernel's unpin does not say which pin it drops; the model
- * drops a short-term pin first, and of those a source pin first (so a page
- * is never left write-protected on account of a pin that is gone).
+ * The pin a release ends. The kernel's unpin does not say; the model must, so
+ * that a short-term release never takes a long-term pin and a destination pin
+ * ending never lifts check mode's protection of a source pin. A short-term
+ * release ends a pin of its own direction if the page holds one, else one of
+ * the other direction (a release that did not say may have ended its own).
  */
-static bool unpin_one(struct page *page, bool longterm)
+static enum page_pin released_pin(uint64_t pins, enum page_pin want)
 {
-	int bias = page_is_large(page) ? 1 : GUP_PIN_COUNTING_BIAS;
-	int pins = atomic_load(&page->pincount), lt = atomic_load(&page->longterm);
+	enum page_pin other = want == PAGE_PIN_DEST ? PAGE_PIN_SOURCE : PAGE_PIN_DEST;
 
-	if (!longterm && pins - lt <= 0)
-		longterm = lt > 0;
-	if (longterm && !dec_unless_zero(&page->longterm))
-		return false;
-	if (!dec_unless_zero(&page->pincount)) {
-		if (longterm)
-			atomic_fetch_add(&page->longterm, 1);
-		return false;
-	}
-	if (!longterm)
-		dec_unless_zero(&page->source_pins);
-	atomic_fetch_sub_explicit(&page->refcount, bias, memory_order_release);
-	ledger_count_release(longterm ? PIN_TAG_PIN_LONGTERM : PIN_TAG_PIN, 1);
+	if (pin_field(pins, want))
+		return want;
+	if (want != PAGE_PIN_LONGTERM && pin_field(pins, other))
+		return other;
+	return NR_PAGE_PINS;
+}
+
+/* Drop one pin as released_pin() picks it; false (nothing changed) if there is none to drop. */
+static bool unpin_one(struct page *page, enum page_pin want)
+{
+	uint64_t pins = atomic_load_explicit(&page->pins, memory_order_relaxed);
+	enum page_pin kind;
+
+	do {
+		kind = released_pin(pins, want);
+		if (kind == NR_PAGE_PINS)
+			return false;
+		/* seq_cst: the Dekker pairing with arena_free() (arena_page_released()). */
+	} while (!atomic_compare_exchange_weak_explicit(&page->pins, &pins, pins - pin_unit(kind),
+							memory_order_seq_cst,
+							memory_order_relaxed));
+	atomic_fetch_sub_explicit(&page->refcount, pin_bias(page), memory_order_release);
+	ledger_count_release(kind == PAGE_PIN_LONGTERM ? PIN_TAG_PIN_LONGTERM : PIN_TAG_PIN, 1);
 	after_release(page);
 	return true;
 }
 
-void _unpin_user_pages(struct page **pages, long npages, bool make_dirty,
-		       const struct pinit_site *site)
+static void unpin_pages(struct page **pages, long npages, enum page_pin want,
+			bool make_dirty, const struct pinit_site *site)
 {
 	if (npages < 0) {
 		pinit_warn(site, "unpin_user_pages() passed a negative page count (a -errno?)");
@@ -234,13 +289,20 @@ void _unpin_user_pages(struct page **pages, long npages, bool make_dirty,
 
 		if (make_dirty && !PageDirty(page))
 			set_page_dirty_lock(page);
-		if (!unpin_one(page, false))
+		if (!unpin_one(page, want))
 			ledger_report(LV_UNPIN_UNPINNED, page, site);
 	}
 }
 
-void gup_unpin_longterm(struct page *page, const struct pinit_site *site)
+void _unpin_user_pages(struct page **pages, long npages, bool make_dirty,
+		       const struct pinit_site *site)
 {
-	if (!unpin_one(page, true))
-		ledger_report(LV_UNPIN_UNPINNED, page, site);
+	/* Which direction is not said: a destination pin first, so no guess lifts a protection. */
+	unpin_pages(pages, npages, PAGE_PIN_DEST, make_dirty, site);
+}
+
+void _unpin_user_pages_flags(struct page **pages, long npages, unsigned int gup_flags,
+			     bool make_dirty, const struct pinit_site *site)
+{
+	unpin_pages(pages, npages, page_pin_of(gup_flags), make_dirty, site);
 }

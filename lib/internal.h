@@ -67,10 +67,12 @@ void arena_update_protection(struct page *page);
 /* The page is in a VMA with MADV_DONTFORK or MADV_WIPEONFORK (reads /proc/self/smaps). */
 bool region_fork_protected(uintptr_t addr);
 
-/* gup.c: drop one long-term pin (arena unregistration). */
-void gup_unpin_longterm(struct page *page, const struct pinit_site *site);
-/* gup.c: record one pin of @tag on a page the caller already has in hand. */
-void gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_site *site);
+/*
+ * gup.c: record one pin of the kind @gup_flags take on a page the caller
+ * already has in hand; false (nothing taken) if that kind's count is full.
+ * The caller counts the acquisition in the ledger.
+ */
+bool gup_pin_page(struct page *page, unsigned int gup_flags, const struct pinit_site *site);
 
 /* ledger.c: the violation log line, formatted without locks (signal-safe enough). */
 void ledger_log(const struct ledger_report *r);

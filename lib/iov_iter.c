@@ -31,7 +31,16 @@ static size_t iterate_ubuf(struct iov_iter *i, size_t len, void *priv, iov_step_
 	return progress;
 }
 
-/* IOVEC and KVEC share a layout (struct kvec == struct iovec), as in the kernel. */
+/*
+ * IOVEC and KVEC share a layout (struct kvec == struct iovec), as in the
+ * kernel: this walks both, and iov_iter_restore() and dup_iter() treat both
+ * arrays as __iov (the kernel's BUILD_BUG_ON in iov_iter_restore()).
+ */
+_Static_assert(sizeof(struct kvec) == sizeof(struct iovec), "kvec and iovec differ in size");
+_Static_assert(offsetof(struct kvec, iov_base) == offsetof(struct iovec, iov_base) &&
+		       offsetof(struct kvec, iov_len) == offsetof(struct iovec, iov_len),
+	       "kvec and iovec differ in layout");
+
 static size_t iterate_iovec(struct iov_iter *i, size_t len, void *priv, iov_step_f step)
 {
 	const struct iovec *p = i->__iov;

@@ -29,12 +29,18 @@ static atomic_uint_fast64_t counters[NR_COUNTERS];
 static atomic_uint_fast64_t violations[LV_NR_KINDS];
 static _Atomic enum pin_check mode = PIN_CHECK_ON;
 static atomic_bool quiet;
+
+/*
+ * Guards last and have_last. Lock order: innermost, nothing under it; taken
+ * under the arena's lock, and in the SIGSEGV trap (arena_handle_fault()), so
+ * nothing may write an arena page holding it.
+ */
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ledger_report last;
 static bool have_last;
 
 static const char *const violation_names[LV_NR_KINDS] = {
-	[LV_UNPIN_UNPINNED] = "unpin of a page that is not pinned",
+	[LV_UNPIN_UNPINNED] = "unpin of a pin the page does not hold",
 	[LV_PUT_UNREFERENCED] = "put_page of a page with no reference taken",
 	[LV_PUT_PINNED] = "put_page of a pinned page (release does not match acquisition)",
 	[LV_LEAK] = "reference or pin leaked",
@@ -168,7 +174,7 @@ void ledger_report(enum ledger_violation kind, struct page *page, const struct p
 		r.page = page->addr;
 		r.owner = page_owner(page);
 		r.refcount = page_ref_count(page);
-		r.pincount = atomic_load(&page->pincount);
+		r.pincount = page_pincount(page);
 		r.gets = atomic_load(&page->gets);
 	}
 	atomic_fetch_add(&violations[kind], 1);
@@ -184,7 +190,7 @@ void ledger_report(enum ledger_violation kind, struct page *page, const struct p
 
 static bool page_held(const struct page *page)
 {
-	return atomic_load(&page->gets) > 0 || atomic_load(&page->pincount) > 0;
+	return atomic_load(&page->gets) > 0 || atomic_load(&page->pins);
 }
 
 struct leak_walk {

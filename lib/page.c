@@ -20,7 +20,7 @@
 #define SHARD_BUCKETS 1024
 
 struct shard {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* lock order: innermost, nothing under it */
 	_Atomic(struct page *) *_Atomic buckets;
 };
 
@@ -35,6 +35,10 @@ static unsigned long page_hash(uintptr_t addr)
 
 	return pfn * 0x9E3779B97F4A7C15UL;
 }
+
+/* The top six bits of a 64-bit hash pick the shard. */
+_Static_assert(sizeof(unsigned long) == 8 && PAGE_SHARDS == 1 << (64 - 58),
+	       "shard_of() covers every shard and no more");
 
 static struct shard *shard_of(uintptr_t addr)
 {
@@ -110,7 +114,7 @@ struct page *nth_page(struct page *page, size_t n)
 bool page_maybe_dma_pinned(const struct page *page)
 {
 	if (page_is_large(page))
-		return atomic_load(&page->pincount) > 0;
+		return page_pincount(page) > 0;
 	return (unsigned int)page_ref_count(page) >= GUP_PIN_COUNTING_BIAS;
 }
 

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -74,6 +75,13 @@ static void trap_handler(int sig, siginfo_t *si, void *uc)
 	env = fault_env;
 	if (env) {
 		fault_env = NULL;
+		/*
+		 * Leave with the signal mask of the code that faulted: the
+		 * handler may run with more blocked than SA_NODEFER leaves
+		 * (ThreadSanitizer installs every handler with a full sa_mask),
+		 * and a fault with SIGSEGV blocked kills the process.
+		 */
+		pthread_sigmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
 		siglongjmp(*env, 1);
 	}
 	chain(sig, si, uc);
@@ -85,7 +93,7 @@ static void trap_install(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = trap_handler;
-	/* SA_NODEFER: we leave by siglongjmp without restoring the signal mask. */
+	/* SA_NODEFER: a fault in the handler itself is not held back. */
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);

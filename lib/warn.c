@@ -12,7 +12,7 @@
 
 static atomic_uint_fast64_t warn_count;
 static atomic_bool warn_quiet;
-static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;	/* innermost: nothing under it */
 static struct pinit_warning last_warning;
 static bool have_last;
 static const struct pinit_site *logged_sites[MAX_LOGGED_SITES];

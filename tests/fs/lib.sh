@@ -50,6 +50,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pinfs-fstest.XXXXXX") || exit 1
 chmod 0755 "$WORK"	# other users reach the mounts in the ownership test
 MOUNTS=()
 DAEMONS=()
+PINFS_PREFIX=()
 CLEANUP_HOOKS=()
 
 is_mounted() {
@@ -91,8 +92,9 @@ wait_mount() {
 
 # The PINFS_TEST_OPTIONS for a mount with ARGS. unsafe=early_ack keeps /dev/fuse too: its
 # test times a WRITE acknowledged before the backing write, and over the ring a reply reaches
-# the kernel only with the worker's next io_uring_enter(), after the handler. A mount that
-# names its transport= keeps it.
+# the kernel only with the worker's next io_uring_enter(), after the handler (and is written
+# into the entry's payload, where the WRITE's data still lies). A mount that names its
+# transport= keeps it.
 pinfs_test_options() {
 	case " $* " in
 	*clone_fd* | *splice=r* | *splice=w* | *vmsplice* | *unsafe=early_ack* | *transport=*) ;;
@@ -102,13 +104,14 @@ pinfs_test_options() {
 
 # pinfs_mount SRC MNT [ARGS...]: a foreground daemon with a time bound; its
 # stderr (with the exit statistics) goes to $WORK/daemon.<n>.log, its pid to
-# $DAEMON_PID.
+# $DAEMON_PID. Words in the array PINFS_PREFIX (e.g. a prlimit command) go before
+# the daemon's command.
 pinfs_mount() {
 	local src=$1 mnt=$2 extra
 	shift 2
 	extra=$(pinfs_test_options "$@")
 	DAEMON_LOG=$WORK/daemon.${#DAEMONS[@]}.log
-	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "$PINFS" "$src" "$mnt" -f "$@" \
+	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "${PINFS_PREFIX[@]}" "$PINFS" "$src" "$mnt" -f "$@" \
 		${extra:+-o "$extra"} 2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	DAEMONS+=("$DAEMON_PID")
@@ -132,6 +135,20 @@ pinfs_umount() {
 		wait "$pid"
 		return $?
 	fi
+}
+
+# fuse_abort MNT: abort the FUSE connection mounted on MNT, so that a daemon
+# stuck waiting on its own mount can exit and MNT can be unmounted.
+fuse_abort() {
+	local dev conns=/sys/fs/fuse/connections mounted=
+	dev=$(awk -v m="$(realpath -m "$1")" '$5 == m { split($3, d, ":"); n = d[2] } END { print n }' \
+		/proc/self/mountinfo)
+	[ -n "$dev" ] || return 0
+	if ! grep -q " $conns " /proc/self/mountinfo; then
+		mount -t fusectl fusectl "$conns" 2>/dev/null && mounted=1
+	fi
+	echo 1 >"$conns/$dev/abort" 2>/dev/null
+	[ -z "$mounted" ] || umount "$conns"
 }
 
 # A fresh directory under $WORK.

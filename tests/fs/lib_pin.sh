@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers of the direct-I/O tests (test_engines.sh, test_fio_verify.sh,
-# test_control.sh, test_unsafe_*.sh, test_mmap_direct.sh), sourced after lib.sh:
+# test_control.sh, test_unsafe_*.sh, test_mmap_direct.sh; test_handles.sh and
+# test_containment.sh use its ext4 for file handles), sourced after lib.sh:
 # a loop-mounted ext4 backing store (real O_DIRECT alignment), the control
 # socket (pinfs-ctl for one command, ctlconn for a connection that keeps its
 # holds), and the pin ledger check of issue 4 read from `pinfs-ctl stats`.
@@ -49,16 +50,17 @@ CLEANUP_HOOKS+=(pin_cleanup)
 [ -x "$PINFS_CTL" ] || pinfs_skip "pinfs-ctl not found at $PINFS_CTL"
 [ -x "$PINWL" ] || pinfs_skip "pinwl not found at $PINWL"
 
-# backing_ext4 DIR [MIB]: a fresh ext4 (4 KiB blocks) on a loop device at DIR.
-# Its O_DIRECT alignment is the loop device's logical block size (512).
+# backing_ext4 DIR [MIB [SECTOR]]: a fresh ext4 (4 KiB blocks) on a loop device
+# at DIR. Its O_DIRECT alignment is the loop device's logical block size,
+# SECTOR (default 512).
 backing_ext4() {
-	local dir=$1 size=${2:-256} img dev
+	local dir=$1 size=${2:-256} sector=${3:-512} img dev
 	command -v mkfs.ext4 >/dev/null || pinfs_skip "mkfs.ext4 is missing"
 	command -v losetup >/dev/null || pinfs_skip "losetup is missing"
 	img=$WORK/ext4.${#LOOPS[@]}.img
 	truncate -s "${size}M" "$img" || fail "cannot create $img"
 	mkfs.ext4 -q -F -b 4096 -E nodiscard "$img" || fail "mkfs.ext4 $img"
-	dev=$(losetup -f --show "$img" 2>/dev/null) || pinfs_skip "no loop device available"
+	dev=$(losetup -f --show -b "$sector" "$img" 2>/dev/null) || pinfs_skip "no loop device available"
 	LOOPS+=("$dev")
 	mkdir -p "$dir"
 	mount -t ext4 "$dev" "$dir" || fail "cannot mount $dev on $dir"

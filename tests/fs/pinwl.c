@@ -27,10 +27,14 @@
  *   pinwl fill FILE OFF LEN TAG [-d] [-w MS]
  *	Write pattern TAG at [OFF, OFF + LEN) (-d: through O_DIRECT); -w: print
  *	"written" once pwrite returned, and keep the file open MS more ms.
- *   pinwl check FILE OFF LEN TAG [-d] [-e EXPECT]
+ *   pinwl check FILE OFF LEN TAG [-d] [-e EXPECT] [-o OTHER]
  *	Read [OFF, OFF + LEN) (-d: O_DIRECT, one pread) and compare with
  *	pattern TAG; the read must return EXPECT bytes (default LEN).
- *	Exit 0 if equal, 1 on a mismatch (first bad byte printed).
+ *	Exit 0 if equal, 1 on a mismatch: the first bad byte is printed, and
+ *	what the bytes from there to the end of its page hold instead: "all
+ *	0xNN", "tag OTHER's of offset N" (pattern OTHER, at a page-multiple
+ *	distance from where it is, same offset included), or "of no known
+ *	origin".
  *   pinwl mmap FILE
  *	MAP_SHARED mmap of a file opened with O_DIRECT (FOPEN_DIRECT_IO):
  *	reads and writes through the mapping agree with pread/pwrite.
@@ -741,12 +745,41 @@ static int cmd_writers(int argc, char **argv)
 
 /* ---- fill / check ---- */
 
+/*
+ * What the @len bytes at @p (file offset @off, in a read of [@start, @end)) hold:
+ * one repeated byte, or pattern @other at a page-multiple distance within the
+ * read's span. Writes the phrase into @out.
+ */
+static void bad_origin(const unsigned char *p, size_t len, uint64_t off, uint64_t other,
+		       long long start, long long end, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 1; i < len && p[i] == p[0]; i++)
+		;
+	if (i == len) {
+		snprintf(out, outlen, "all 0x%02x", p[0]);
+		return;
+	}
+	for (long long d = (start - (long long)off) / PAGE * PAGE;
+	     other && d < end - (long long)off; d += PAGE) {
+		for (i = 0; i < len && p[i] == pat(other, off + d + i); i++)
+			;
+		if (i == len) {
+			snprintf(out, outlen, "tag %llu's of offset %llu",
+				 (unsigned long long)other, (unsigned long long)(off + d));
+			return;
+		}
+	}
+	snprintf(out, outlen, "of no known origin");
+}
+
 static int cmd_pattern(int argc, char **argv, bool check)
 {
 	long long off, len, expect, linger_ms = 0;
 	bool direct = false;
 	unsigned char *buf;
-	uint64_t tag;
+	uint64_t tag, other = 0;
 	int fd, opt;
 	ssize_t n;
 
@@ -757,9 +790,11 @@ static int cmd_pattern(int argc, char **argv, bool check)
 	tag = strtoull(argv[5], NULL, 0);
 	expect = len;
 	optind = 6;
-	while ((opt = getopt(argc, argv, "de:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "de:o:w:")) != -1) {
 		if (opt == 'd')
 			direct = true;
+		else if (opt == 'o')
+			other = strtoull(optarg, NULL, 0);
 		else if (opt == 'e')
 			expect = atoll(optarg);
 		else if (opt == 'w')
@@ -796,8 +831,18 @@ static int cmd_pattern(int argc, char **argv, bool check)
 		    n < 0 ? strerror(errno) : "size");
 	for (ssize_t i = 0; i < n; i++) {
 		if (buf[i] != pat(tag, off + i)) {
-			fprintf(stderr, "pinwl: check %s: byte %lld is 0x%02x, expected 0x%02x\n",
-				argv[2], off + i, buf[i], pat(tag, off + i));
+			/* to the end of the page of the file that holds the bad byte */
+			size_t span = PAGE - (size_t)((off + i) % PAGE);
+			char origin[80];
+
+			if (span > (size_t)(n - i))
+				span = (size_t)(n - i);
+			bad_origin(buf + i, span, off + i, other, off, off + n, origin,
+				   sizeof(origin));
+			fprintf(stderr,
+				"pinwl: check %s: byte %lld is 0x%02x, expected 0x%02x; the %zu "
+				"bytes from there: %s\n",
+				argv[2], off + i, buf[i], pat(tag, off + i), span, origin);
 			return 1;
 		}
 	}
@@ -906,7 +951,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: pinwl basic DIR [SEED [OPS]] | writers FILE [-p N] [-r PASSES] "
 			"[-s SIZE] [-S SEED] [-m MAX] [-a DEPTH] [-b] | fill|check FILE OFF LEN "
-			"TAG [-d] [-e N] [-w MS] "
+			"TAG [-d] [-e N] [-o OTHER] [-w MS] "
 			"| mmap FILE\n");
 	return ret;
 }

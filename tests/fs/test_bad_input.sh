@@ -6,6 +6,7 @@
 
 src=$(newdir src)
 mnt=$(newdir mnt)
+MOUNTS+=("$mnt")	# unmounted at exit if a case mounted after all
 file=$WORK/file
 touch "$file"
 
@@ -58,6 +59,29 @@ expect_error "bad fd_cache" "fd_cache" "$PINFS" "$src" "$mnt" -o fd_cache=1
 expect_error "empty source=" "source" "$PINFS" "$mnt" -o source=
 expect_error "clone_fd with -s" "clone_fd" "$PINFS" "$src" "$mnt" -o clone_fd -s
 expect_error "helper-only option in program mode" "nofail" "$PINFS" "$src" "$mnt" -o nofail
+
+# A bad control socket path, in the background (no -f): the error and the exit
+# status reach the caller before the daemon detaches; nothing at PATH is removed.
+echo keep >"$file"
+expect_error "control= in a missing directory" "No such file" \
+	"$PINFS" "$src" "$mnt" -o control="$WORK/nope/ctl.sock"
+expect_error "control= names a file" "not a socket" "$PINFS" "$src" "$mnt" -o control="$file"
+[ "$(cat "$file")" = keep ] || fail "control= replaced a regular file"
+expect_error "control= names a directory" "not a socket" "$PINFS" "$src" "$mnt" -o control="$src"
+ln -s "$file" "$WORK/link"
+expect_error "control= names a symbolic link" "not a socket" \
+	"$PINFS" "$src" "$mnt" -o control="$WORK/link"
+[ -L "$WORK/link" ] && [ "$(cat "$file")" = keep ] || fail "control= replaced a symbolic link"
+
+# A failure after the fork (the workers' buffers do not fit under RLIMIT_AS)
+# still reaches the caller: its message, a non-zero status, nothing mounted.
+rc=0
+(ulimit -v 120000 && exec timeout 20 "$PINFS" "$src" "$mnt" -o max_threads=64) \
+	>"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] || { cat "$WORK/err"; fail "failure after the fork: exit status $rc"; }
+grep -qi "memory" "$WORK/err" || fail "failure after the fork: no message: $(cat "$WORK/err")"
+is_mounted "$mnt" && fail "failure after the fork: left a mount behind"
+pass "failure after the fork: exit status $rc, $(tail -1 "$WORK/err")"
 
 # The mount(8) helper syntax (argv[0] decides), without installing anything.
 ln -s "$PINFS" "$WORK/mount.fuse.pinfs"

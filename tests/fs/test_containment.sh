@@ -79,4 +79,80 @@ pinfs_umount "$mnt"
 after=$(snapshot)
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after"); fail "the outside changed"; }
 pass "the outside directory is untouched"
+
+# The mountpoint may lie inside SOURCE: the daemon answers for the directory
+# underneath its mount, and never walks into the mount itself (it would wait
+# on its own request).
+inner=$src/inner
+mkdir "$inner" && touch "$inner/underneath"
+pinfs_mount "$src" "$inner"
+ls "$inner/inner" >"$WORK/listing" 2>&1 &
+lister=$!
+for _ in $(seq 100); do
+	kill -0 $lister 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 $lister 2>/dev/null; then
+	fuse_abort "$inner"	# a request waiting on its own daemon waits for ever
+	wait $lister
+	fail "listing the mountpoint's directory through the mount hung"
+fi
+wait $lister || fail "listing the mountpoint's directory: $(cat "$WORK/listing")"
+[ "$(cat "$WORK/listing")" = underneath ] || fail "the mountpoint's directory shows '$(cat "$WORK/listing")'"
+pinfs_umount "$inner"
+pass "a mountpoint inside SOURCE shows the directory underneath"
+
+# File handles (fs/containment.h). On ext4 a node id is the backing file
+# handle, and a handle names any inode of the filesystem: one built by hand
+# for an inode outside SOURCE (a subdirectory of a loop-mounted ext4) gives
+# ESTALE, and pinfs never answers a LOOKUP for it.
+. "$(dirname "$0")/lib_pin.sh"
+ext=$WORK/ext4
+backing_ext4 "$ext" 64
+mkdir "$ext/src" "$ext/outside" "$ext/outside/dir" "$ext/src/dir"
+echo secret >"$ext/outside/victim"
+echo inside >"$ext/src/inside"
+echo moving >"$ext/src/moving"
+forge() {
+	"$TESTBIN/handles" --forge "$1" || fail "no handle for $1"
+}
+h_dir=$(forge "$ext/outside/dir")
+h_victim=$(forge "$ext/outside/victim")
+h_inside=$(forge "$ext/src/inside")
+h_indir=$(forge "$ext/src/dir")
+h_moving=$(forge "$ext/src/moving")
+hmnt=$(newdir hmnt)
+
+# The kernel reconnects a directory through "..", and that alone would refuse
+# it; so the daemon's statistics tell whether pinfs answered for it.
+pinfs_mount "$ext/src" "$hmnt"
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_dir") && fail "a directory outside SOURCE opened"
+[ "$out" = ESTALE ] || fail "a directory outside SOURCE: $out, not ESTALE"
+pinfs_umount "$hmnt" || fail "daemon exit status"
+answered=$(awk '$2 == "lookup" { print $3 - $4 }' "$DAEMON_LOG")
+[ "${answered:-0}" = 0 ] || fail "pinfs answered $answered LOOKUPs for a directory outside SOURCE"
+pass "a hand-made handle of a directory outside SOURCE: ESTALE, no LOOKUP answered"
+
+pinfs_mount "$ext/src" "$hmnt"
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_victim") && fail "a file outside SOURCE opened: $out"
+[ "$out" = ESTALE ] || fail "a file outside SOURCE: $out, not ESTALE"
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_inside") || fail "a file inside SOURCE: $out"
+[ "$(tail -1 <<<"$out")" = inside ] || fail "a file inside SOURCE reads '$out'"
+pass "a hand-made handle of a file outside SOURCE: ESTALE; inside, it opens"
+
+# Whether an inode is beneath SOURCE is decided when its id is revived: a
+# file moved out (on the backing store) before that is stale.
+mv "$ext/src/moving" "$ext/outside/moved"
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_moving") && fail "a file moved out of SOURCE opened"
+[ "$out" = ESTALE ] || fail "a file moved out of SOURCE: $out, not ESTALE"
+pass "a file moved out of SOURCE: ESTALE"
+
+# With nothing cached, the kernel still reconnects a directory to its path.
+echo 3 >/proc/sys/vm/drop_caches
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_indir") || fail "a directory inside SOURCE, uncached: $out"
+out=$("$TESTBIN/handles" --open "$hmnt" "$h_victim") && fail "a file outside SOURCE opened uncached"
+[ "$out" = ESTALE ] || fail "a file outside SOURCE, uncached: $out, not ESTALE"
+pinfs_umount "$hmnt" || fail "daemon exit status"
+[ "$(cat "$ext/outside/victim")" = secret ] || fail "the outside file changed"
+pass "uncached: a directory inside SOURCE opens, a file outside is ESTALE"
 echo "passed"

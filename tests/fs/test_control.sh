@@ -155,4 +155,110 @@ ctl_close c
 ledger_check "control" sync "$NTHREADS"
 daemon_exit_clean "control" "$mnt"
 [ -e "$CTL_SOCK" ] && fail "the control socket was not removed at unmount"
+
+# ---- the socket's path: a live socket is not taken, a stale one is ----
+mnt2=$(newdir mnt2)
+pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK"
+pid_a=$(field "$(ctl ping)" pid)
+daemon_a=$DAEMON_PID
+log_a=$DAEMON_LOG
+rc=0
+timeout 20 "$PINFS" "$src" "$mnt2" -o "control=$CTL_SOCK" 2>"$WORK/err" || rc=$?
+MOUNTS+=("$mnt2")
+[ $rc != 0 ] || fail "a second daemon started on a live control socket"
+is_mounted "$mnt2" && fail "mounted although the control socket is in use"
+grep -q "in use" "$WORK/err" || fail "no clear error for a live socket: $(cat "$WORK/err")"
+[ "$(field "$(ctl ping)" pid)" = "$pid_a" ] || fail "the live socket was taken over"
+pass "a live control socket is refused: $(cat "$WORK/err")"
+
+# A daemon removes only the socket it bound: here its path names another daemon's.
+rm "$CTL_SOCK"
+pinfs_mount "$src" "$mnt2" -o "control=$CTL_SOCK"
+pid_b=$(field "$(ctl ping)" pid)
+daemon_b=$DAEMON_PID
+[ "$pid_b" != "$pid_a" ] || fail "ping answered by the first daemon"
+DAEMON_PID=$daemon_a DAEMON_LOG=$log_a daemon_exit_clean "first daemon" "$mnt"
+[ -S "$CTL_SOCK" ] || fail "the first daemon's exit removed the second daemon's socket"
+[ "$(field "$(ctl ping)" pid)" = "$pid_b" ] || fail "the socket no longer reaches the second daemon"
+pass "an exiting daemon leaves a socket it did not bind"
+
+# A stale socket (its daemon killed) is replaced.
+kill -KILL "$pid_b"
+# Until it has exited, the killed daemon's socket still accepts connections
+# and is rightly "in use"; its timeout wrapper ends only after it.
+wait "$daemon_b" 2>/dev/null
+fusermount3 -u "$mnt2" 2>/dev/null || umount -l "$mnt2"
+[ -S "$CTL_SOCK" ] || fail "no stale socket left by SIGKILL"
+pinfs_mount "$src" "$mnt" -o "control=$CTL_SOCK"
+pid_c=$(field "$(ctl ping)" pid)
+[ -n "$pid_c" ] && [ "$pid_c" != "$pid_b" ] || fail "the stale socket was not replaced"
+daemon_exit_clean "after a stale socket" "$mnt"
+pass "a stale control socket is replaced"
+
+# ---- with strace: the socket's mode, and what runs when the buffers go ----
+if ! command -v strace >/dev/null; then
+	echo "skip: strace missing (socket mode at creation, shutdown order)"
+	echo "passed"
+	exit 0
+fi
+# Stopped for 1 s right after bind(): the socket must have its final mode 0600
+# already, whatever the umask, with no chmod() still to come.
+(
+	umask 000
+	exec timeout -k 5 60 strace -f -qq -o /dev/null -e trace=bind \
+		-e inject=bind:delay_exit=1000000 "$PINFS" "$src" "$mnt" -f -o "control=$CTL_SOCK" \
+		2>"$WORK/mode.log"
+) &
+DAEMON_PID=$!
+DAEMONS+=("$DAEMON_PID")
+for _ in $(seq 500); do
+	[ -S "$CTL_SOCK" ] && break
+	sleep 0.01
+done
+mode=$(stat -c %a "$CTL_SOCK") || fail "no control socket under strace"
+wait_mount "$mnt" || fail "no mount under strace: $(cat "$WORK/mode.log")"
+pinfs_umount "$mnt" || fail "daemon under strace exited with an error: $(cat "$WORK/mode.log")"
+[ "$mode" = 600 ] || fail "the control socket was created with mode $mode under umask 000"
+pass "the control socket has mode 0600 from the moment it exists (umask 000)"
+
+# Unmount with the forker on, a connection open and one of its commands blocked
+# in wait: every thread but the main one (control's accept, connection and
+# forker threads, the workers) has ended before the buffer arena is unmapped
+# (a fork then would walk freed pages, spec §2.6 P-3), and the daemon exits 0.
+timeout -k 5 120 strace -f -qq -o "$WORK/strace.log" -e trace=clone3,exit,munmap \
+	"$PINFS" "$src" "$mnt" -f -o "control=$CTL_SOCK,pin_check=on,max_threads=2" \
+	2>"$WORK/order.log" &
+DAEMON_PID=$!
+DAEMONS+=("$DAEMON_PID")
+MOUNTS+=("$mnt")
+for _ in $(seq 200); do
+	[ -S "$CTL_SOCK" ] && is_mounted "$mnt" && break
+	sleep 0.05
+done
+ctl_open c3
+ctl_send c3 hold at=data op=read timeout_ms=600000
+id=$(field "$CTL_ANSWER" id)
+echo "wait id=$id timeout_ms=600000" >&"${CTL_W[c3]}"
+ctl forker on interval_us=1000 | grep -q '"ok":true' || fail "forker on"
+sleep 0.3
+start=$(date +%s)
+pinfs_umount "$mnt" || { cat "$WORK/order.log"; fail "daemon exit status under strace"; }
+[ $(($(date +%s) - start)) -le 20 ] || fail "the daemon took more than 20 s to stop"
+ctl_close c3
+arena_bytes=$((2 * ARENA_PAGES_PER_THREAD * 4096))
+late=$(awk -v arena="$arena_bytes" '
+	NR == 1 { main = $1 }
+	/clone3/ && match($0, /\) = [0-9]+$/) { thread[substr($0, RSTART + 4)] = 1; next }
+	$2 ~ /^exit\(/ { ended[$1] = 1; next }
+	$1 == main && index($0, "munmap(") && index($0, ", " arena) {
+		found = 1
+		for (t in thread)
+			if (!(t in ended))
+				printf "%s ", t
+		exit
+	}
+	END { if (!found) print "no-arena-munmap" }' "$WORK/strace.log")
+[ "$late" != no-arena-munmap ] || fail "no munmap of the $arena_bytes-byte arena in the trace"
+[ -z "$late" ] || fail "threads still running when the arena was unmapped: $late"
+pass "shutdown: control threads, forker and workers end before the arena goes"
 echo "passed"

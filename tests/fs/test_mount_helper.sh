@@ -104,6 +104,70 @@ echo discard >"$mnt/null" || fail "device node unusable with dev_suid"
 umount_wait "$mnt"
 pass "dev_suid ($opts)"
 
+# 4b. dev_suid changes only the default: an explicit nosuid or nodev wins, at the
+# first mount and at a remount, in either order (xfstests generic/128 mounts
+# "-o source=...,dev_suid -o nosuid" and runs a setuid binary there).
+# expect_flags WHAT WANT-NOSUID WANT-NODEV: the mount's nosuid/nodev are as wanted.
+expect_flags() {
+	read -r fstype source opts <<<"$(mount_fields "$mnt")"
+	local has_nosuid=no has_nodev=no
+	[[ ",$opts," == *,nosuid,* ]] && has_nosuid=yes
+	[[ ",$opts," == *,nodev,* ]] && has_nodev=yes
+	[ "$has_nosuid $has_nodev" = "$2 $3" ] ||
+		fail "$1: flags $opts, expected nosuid=$2 nodev=$3"
+}
+for order in "dev_suid first" "nosuid first"; do
+	if [ "$order" = "dev_suid first" ]; then
+		set -- -o source="$src",dev_suid -o nosuid
+	else
+		set -- -o nosuid -o source="$src",dev_suid
+	fi
+	timeout 20 mount -t fuse.pinfs pinfs_test "$mnt" "$@" || fail "mount $*"
+	expect_flags "mount $*" yes no
+	umount_wait "$mnt"
+done
+# the helper called directly: its own option order, and the atime remount after mounting
+for o in dev_suid,nosuid nosuid,dev_suid dev_suid,nodev,nodiratime nodiratime,nodev,dev_suid; do
+	timeout 20 "$HELPER" pinfs_test "$mnt" -o source="$src",$o || fail "$HELPER -o $o"
+	case $o in
+	*nosuid*) expect_flags "first mount -o $o" yes no ;;
+	*) expect_flags "first mount -o $o" no yes ;;
+	esac
+	umount_wait "$mnt"
+done
+pass "first mount: an explicit nosuid or nodev wins over dev_suid"
+# what nosuid is for: a setuid-root program run by another user stays that user
+cp "$(command -v id)" "$src/suid_id" && chmod 4755 "$src/suid_id" || fail "setuid copy of id"
+timeout 20 mount -t fuse.pinfs pinfs_test "$mnt" -o source="$src",allow_other,dev_suid -o nosuid ||
+	fail "mount for the setuid check"
+euid=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$mnt/suid_id" -u) ||
+	fail "running the setuid program"
+[ "$euid" = 65534 ] || fail "a setuid program ran as uid $euid on a nosuid mount"
+timeout 20 mount -t fuse.pinfs pinfs_test "$mnt" -o remount,source="$src",dev_suid ||
+	fail "remount with dev_suid"
+expect_flags "remount -o dev_suid" no no
+euid=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$mnt/suid_id" -u)
+[ "$euid" = 0 ] || fail "dev_suid: the setuid program ran as uid $euid"
+pass "setuid: ignored on the nosuid mount, honoured after remount with dev_suid"
+for order in "dev_suid first" "nosuid first"; do
+	if [ "$order" = "dev_suid first" ]; then
+		set -- -o remount,source="$src",dev_suid -o nosuid
+	else
+		set -- -o remount,nosuid -o source="$src",dev_suid
+	fi
+	timeout 20 mount -t fuse.pinfs pinfs_test "$mnt" "$@" || fail "mount $*"
+	expect_flags "mount $*" yes no
+	timeout 20 mount -t fuse.pinfs pinfs_test "$mnt" -o remount,source="$src",dev_suid ||
+		fail "remount with dev_suid"
+	expect_flags "remount -o dev_suid" no no
+done
+for o in remount,dev_suid,nodev remount,nodev,dev_suid; do
+	timeout 20 "$HELPER" pinfs_test "$mnt" -o "$o" || fail "$HELPER -o $o"
+	expect_flags "$HELPER -o $o" no yes
+done
+umount_wait "$mnt"
+pass "remount: an explicit nosuid or nodev wins over dev_suid"
+
 # 5. fstab lines.
 fstab=$WORK/fstab
 printf '%s %s fuse.pinfs source=%s,allow_other,noatime 0 0\n' pinfs_fstab "$mnt" "$src" >"$fstab"

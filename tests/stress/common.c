@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Helpers shared by the scenario files; see scenarios.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,6 +157,39 @@ bool sc_make_file(struct sc_ctx *sc, const char *path, size_t size, unsigned int
 	return ret == 0;
 }
 
+int sc_open_data_file(struct sc_ctx *sc, const char *name, size_t size)
+{
+	char path[4200];
+
+	sc_path(sc, path, sizeof(path), name);
+	if (access(path, F_OK) && !sc_make_file(sc, path, size, FID_DATA, 1))
+		return -1;
+	return sc_open_direct(sc, path, O_RDONLY);
+}
+
+int written_file_open(struct sc_ctx *sc, struct written_file *f, const char *name, size_t size,
+		      unsigned int gen)
+{
+	char path[4200];
+
+	*f = WRITTEN_FILE_CLOSED;
+	sc_path(sc, path, sizeof(path), name);
+	if (!sc_make_file(sc, path, size, FID_DATA, gen))
+		return -1;
+	f->dfd = sc_open_direct(sc, path, O_WRONLY);
+	f->rfd = sc_open(sc, path, O_RDWR);
+	return f->dfd < 0 || f->rfd < 0 ? -1 : 0;
+}
+
+void written_file_close(struct written_file *f)
+{
+	if (f->dfd >= 0)
+		close(f->dfd);
+	if (f->rfd >= 0)
+		close(f->rfd);
+	*f = WRITTEN_FILE_CLOSED;
+}
+
 uint64_t fd_ino(int fd)
 {
 	struct stat st;
@@ -221,4 +255,43 @@ int bg_wait_blocked(struct bg_io *io, int timeout_ms)
 		return -ETIMEDOUT;
 	return wait_in_syscall(io->tid, io->write ? NR_PWRITE64 : NR_PREAD64,
 			       (int)((end - now_sec()) * 1000));
+}
+
+/* Start @io under hold @id and wait until it is parked; see sc_park_io(). */
+static int park(struct sc_ctx *sc, int id, struct bg_io *io, bool at_receive)
+{
+	const char *what = io->write ? "write" : "read";
+	bool parked;
+	int ret;
+
+	if (id < 0)
+		return -1;
+	ret = bg_start(io);
+	if (ret) {
+		sc_hold_release(sc, id);
+		sc_fail(sc, "cannot start the %s thread: %s", what, strerror(-ret));
+		return -1;
+	}
+	if (at_receive) {
+		parked = bg_wait_blocked(io, HOLD_WAIT_MS) == 0;
+		if (!parked)
+			sc_fail(sc, "the O_DIRECT %s did not block behind the receive hold", what);
+	} else {
+		parked = sc_hold_wait(sc, id); /* records its own failure */
+	}
+	if (parked)
+		return id;
+	sc_hold_release(sc, id);
+	bg_join(io);
+	return -1;
+}
+
+int sc_park_io(struct sc_ctx *sc, const char *at, const char *op, struct bg_io *io)
+{
+	return park(sc, sc_hold(sc, at, op, fd_ino(io->fd), (uint64_t)io->off, io->len), io, false);
+}
+
+int sc_park_io_at_receive(struct sc_ctx *sc, struct bg_io *io)
+{
+	return park(sc, sc_hold(sc, "receive", "any", 0, 0, 0), io, true);
 }

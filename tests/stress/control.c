@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "forkstress.h"
 #include "json.h"
 
 /* An answer must arrive within this long (longer for `wait`, whose own timeout is added). */
@@ -222,10 +223,15 @@ int ctl_release(struct ctl *c, int id)
 int ctl_forker(struct ctl *c, bool on, unsigned int interval_us)
 {
 	char resp[512];
+	double forks;
+	int ret;
 
 	if (on)
 		return ctl_cmd(c, resp, sizeof(resp), "forker on interval_us=%u", interval_us);
-	return ctl_cmd(c, resp, sizeof(resp), "forker off");
+	ret = ctl_cmd(c, resp, sizeof(resp), "forker off");
+	if (!ret && json_get_num(resp, "forks", &forks) && forks > 0)
+		forks_count((unsigned long)forks);
+	return ret;
 }
 
 int ctl_stats(struct ctl *c, struct pinfs_stats *st)
@@ -249,6 +255,7 @@ int ctl_stats(struct ctl *c, struct pinfs_stats *st)
 	json_get_num(resp, "bytes.bounced", &st->bytes_bounced);
 	json_get_num(resp, "bytes.buffered", &st->bytes_buffered);
 	json_get_num(resp, "bytes.spliced", &st->bytes_spliced);
+	json_get_num(resp, "bytes.vmspliced", &st->bytes_vmspliced);
 	json_get_num(resp, "engines.uring.read", &st->uring_reads);
 	json_get_num(resp, "engines.uring.write", &st->uring_writes);
 	v = json_find(resp, "violations");
@@ -256,4 +263,19 @@ int ctl_stats(struct ctl *c, struct pinfs_stats *st)
 	if (v && e)
 		snprintf(st->violations_json, sizeof(st->violations_json), "%.*s", (int)(e - v), v);
 	return 0;
+}
+
+void ctl_violation_changes(const struct pinfs_stats *before, const struct pinfs_stats *after,
+			   void (*fn)(const char *kind, double change, void *arg), void *arg)
+{
+	const char *v;
+	char kind[64];
+
+	for (int i = 0; (v = json_member(after->violations_json, i, kind, sizeof(kind))); i++) {
+		double now = strtod(v, NULL), then = 0;
+
+		json_get_num(before->violations_json, kind, &then);
+		if (strcmp(kind, "total") && now != then)
+			fn(kind, now - then, arg);
+	}
 }

@@ -20,7 +20,7 @@ struct pinfs_stats {
 	double pins_longterm; /* long-term pins held for the mount's life (io_uring arena) */
 	double violations_total;
 	double warnings;
-	double bytes_direct, bytes_bounced, bytes_buffered, bytes_spliced;
+	double bytes_direct, bytes_bounced, bytes_buffered, bytes_spliced, bytes_vmspliced;
 	double uring_reads, uring_writes;
 	char violations_json[256]; /* the "violations" object as pinfs sent it */
 };
@@ -49,9 +49,18 @@ int ctl_hold(struct ctl *c, const char *at, const char *op, uint64_t ino, uint64
 int ctl_wait(struct ctl *c, int id, unsigned int timeout_ms);
 /* `release id=N`; @id 0 = `release all`. Returns the number released or -errno. */
 int ctl_release(struct ctl *c, int id);
-/* `forker on interval_us=N` / `forker off`. */
+/*
+ * `forker on interval_us=N` / `forker off`; off adds the daemon's forks since on to the running
+ * scenario's count (forks_count).
+ */
 int ctl_forker(struct ctl *c, bool on, unsigned int interval_us);
 /* `stats`, parsed. */
 int ctl_stats(struct ctl *c, struct pinfs_stats *st);
+/*
+ * Call @fn for each violation kind (lib/include/pinit/ledger.h, by pinfs's names) whose count
+ * changed from @before to @after, with the change; "total" is not a kind.
+ */
+void ctl_violation_changes(const struct pinfs_stats *before, const struct pinfs_stats *after,
+			   void (*fn)(const char *kind, double change, void *arg), void *arg);
 
 #endif

@@ -28,9 +28,15 @@ rc=$?
 json_assert "$WORK/dirty.json" '
 r = row(6, "deterministic")
 assert r["verdict"] == "FAIL", "scenario with a dirty ledger: " + r["verdict_text"]
-assert "pinfs ledger: violations +" in r["detail"] and "fork_unprotected" in r["detail"], r["detail"]
+assert "pinfs ledger: violations +" in r["detail"], r["detail"]
+lc = r["ledger_change"]
+# the fake grows fork_unprotected and leak, warnings and outstanding pins with every `stats`
+assert sorted(lc["violations"]) == ["fork_unprotected", "leak"], lc
+assert min(lc["violations"].values()) > 0 and lc["violations_total"] > 0, lc
+assert lc["warnings"] > 0 and lc["outstanding"] > 0, lc
 assert d["ledger"]["verdict"] == "FAIL", d["ledger"]
-assert "outstanding pins" in d["ledger"]["detail"], d["ledger"]["detail"]
+assert d["ledger"]["pins_outstanding"] > 0, d["ledger"]
+assert sorted(k for k, v in d["ledger"]["violation_kinds"].items() if v) == ["fork_unprotected", "leak"], d["ledger"]
 ' || { cat "$WORK/dirty.txt"; fail "a dirty ledger was not reported"; }
 [ $rc = 1 ] || fail "exit status $rc with a dirty ledger, want 1"
 
@@ -41,7 +47,9 @@ run_fs 120 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/clean.sock" --scena
 rc=$?
 json_assert "$WORK/clean.json" '
 assert row(6, "deterministic")["verdict"] == "PASS", row(6, "deterministic")["verdict_text"]
+assert "ledger_change" not in row(6, "deterministic"), row(6, "deterministic")["ledger_change"]
 assert d["ledger"]["verdict"] == "PASS", d["ledger"]
+assert not any(d["ledger"]["violation_kinds"].values()), d["ledger"]
 ' || { cat "$WORK/clean.txt"; fail "a clean ledger was not accepted"; }
 [ $rc = 0 ] || fail "exit status $rc with a clean ledger, want 0"
 echo "PASS: ledger violations fail the scenario and the run; a clean ledger passes"

@@ -30,7 +30,7 @@ static void *forker_main(void *arg)
 
 	pin_to_cpu(f->cpu);
 	while (!f->stop) {
-		pid_t pid = fork();
+		pid_t pid = fork_counted();
 
 		if (pid == 0)
 			_exit(0);
@@ -84,7 +84,7 @@ int kid_fork(struct kid *k)
 		close(go[1]);
 		return -errno;
 	}
-	pid = fork();
+	pid = fork_counted();
 	if (pid < 0) {
 		int e = errno;
 

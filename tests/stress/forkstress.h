@@ -51,6 +51,8 @@ struct subcase_result {
  */
 struct scenario_result {
 	volatile unsigned long iterations; /* progress, read live by the runner */
+	unsigned long forks; /* forks done for the scenario (fork_counted, forks_count) */
+	int fork_errno; /* errno of the last fork that failed, 0 if none */
 	int nsub;
 	struct subcase_result sub[SC_MAX_SUBCASES];
 	char note[SC_DETAIL_LEN]; /* informational, shown in the detail column */
@@ -65,7 +67,7 @@ struct fs_options {
 	unsigned long seed; /* --seed */
 	bool quiet;
 	bool simulate_broken; /* --simulate-broken (testing the suite, see --help) */
-	const char *inject; /* --inject (testing the suite) */
+	const char *inject; /* --inject pin-leak|pin-leak-once|no-fork (testing the suite) */
 	const char *assume_kernel; /* --assume-kernel (testing the suite) */
 	bool mthp_enable; /* --mthp-enable */
 	bool pins_report_only; /* --pin-balance report: a confirmed leak does not fail */
@@ -116,12 +118,28 @@ struct scenario {
 #define NEED_URING 0x02u /* io_uring */
 #define NEED_HOLD_DET 0x04u /* the deterministic mode needs pinfs's hold hooks */
 #define NEED_PINFS 0x08u /* both modes need pinfs with --control (D scenarios) */
+/*
+ * The hazard is a fork during the I/O (by the application or by the daemon): a stress run that
+ * did not fork once exercised nothing and is not a PASS (runner.c).
+ */
+#define NEED_FORKS 0x10u
 
 extern const struct scenario scenarios[];
 extern const size_t nr_scenarios;
 const struct scenario *scenario_find(int id);
 
 /* ---- recording outcomes (scenario.c) ---- */
+
+/*
+ * Count the forks of the scenario process (and its children) into @res; @refuse: every
+ * fork_counted() fails with EAGAIN (--inject no-fork). Called by the runner in the scenario
+ * process before the scenario runs.
+ */
+void forks_attach(struct scenario_result *res, bool refuse);
+/* fork() for the scenarios' fork helpers: counted into the result, or refused (above). */
+pid_t fork_counted(void);
+/* Count @n forks done elsewhere for the scenario (the daemon's forker, docs/control.md). */
+void forks_count(unsigned long n);
 
 /* Start a named subcase; outcomes until the next sc_sub() belong to it. */
 void sc_sub(struct sc_ctx *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -156,6 +174,11 @@ bool sc_done(const struct sc_ctx *sc);
 bool sc_simulate(const struct sc_ctx *sc);
 /* A random number in [0, n). */
 unsigned int sc_rand(struct sc_ctx *sc, unsigned int n);
+/*
+ * One xorshift32 step from the non-zero state @x: reproducible from --seed, cheap, good enough to
+ * vary timing and offsets. Returns the next state (never zero).
+ */
+unsigned int xorshift32(unsigned int x);
 /* Where the scenario creates files: workdir/NAME. */
 void sc_path(const struct sc_ctx *sc, char *out, size_t len, const char *name);
 /* Seconds since an arbitrary epoch (CLOCK_MONOTONIC). */

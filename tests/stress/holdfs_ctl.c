@@ -242,6 +242,7 @@ static int release(int id, int owner)
 	return n;
 }
 
+/* The reused reply buffer stands in for a vmspliced reply path: "spliced" and "vmspliced". */
 static void cmd_stats(char *out, size_t len)
 {
 	pthread_mutex_lock(&lock);
@@ -249,10 +250,10 @@ static void cmd_stats(char *out, size_t len)
 		 "{\"ok\":true,\"pins\":{\"acquired\":0,\"released\":0,\"outstanding\":0},"
 		 "\"violations\":{\"total\":0},\"warnings\":0,"
 		 "\"bytes\":{\"direct\":%" PRIu64 ",\"bounced\":0,\"buffered\":%" PRIu64
-		 ",\"spliced\":%" PRIu64 "},"
+		 ",\"spliced\":%" PRIu64 ",\"vmspliced\":%" PRIu64 "},"
 		 "\"engines\":{\"sync\":{\"read\":%" PRIu64 ",\"write\":%" PRIu64 "}},"
 		 "\"holds\":{\"armed\":0,\"held\":0}}",
-		 n_direct, n_buffered, n_spliced, n_reads, n_writes);
+		 n_direct, n_buffered, n_spliced, n_spliced, n_reads, n_writes);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -283,6 +284,7 @@ static void answer(char *line, int conn, char *out, size_t len)
 	} else if (!strcmp(argv[0], "forker") && argc > 1 && !strcmp(argv[1], "on")) {
 		if (!forker.on) {
 			forker.interval_us = (unsigned int)num(argv, argc, "interval_us", 100);
+			forker.forks = 0;
 			forker.on = true;
 			pthread_create(&forker.thread, NULL, forker_main, NULL);
 		}

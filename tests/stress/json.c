@@ -174,8 +174,19 @@ const char *json_skip(const char *p)
 	return p;
 }
 
-/* In the object at @p, the value of member @key (length @klen), or NULL. */
-static const char *member_value(const char *p, const char *key, size_t klen)
+/* The member starting at @p: its quoted key in [*@ks, *@ke); returns its value or NULL. */
+static const char *member_at(const char *p, const char **ks, const char **ke)
+{
+	*ks = ws(p);
+	*ke = skip_string(*ks);
+	if (!*ke)
+		return NULL;
+	p = ws(*ke);
+	return *p == ':' ? ws(p + 1) : NULL;
+}
+
+/* The first member of the object at @p: its quoted key in [*@ks, *@ke); returns its value. */
+static const char *first_member(const char *p, const char **ks, const char **ke)
 {
 	p = ws(p);
 	if (!p || *p != '{')
@@ -183,25 +194,39 @@ static const char *member_value(const char *p, const char *key, size_t klen)
 	p = ws(p + 1);
 	if (*p == '}')
 		return NULL;
-	for (;;) {
-		const char *ks = ws(p), *ke = skip_string(ks);
+	return member_at(p, ks, ke);
+}
 
-		if (!ke)
-			return NULL;
-		p = ws(ke);
-		if (*p != ':')
-			return NULL;
-		p = ws(p + 1);
+/* The member after the one whose value is at @v (keys as above), or NULL at the object's end. */
+static const char *next_member(const char *v, const char **ks, const char **ke)
+{
+	const char *p = json_skip(v);
+
+	if (!p || *(p = ws(p)) != ',')
+		return NULL;
+	return member_at(p + 1, ks, ke);
+}
+
+/* In the object at @p, the value of member @key (length @klen), or NULL. */
+static const char *member_value(const char *p, const char *key, size_t klen)
+{
+	const char *ks, *ke;
+
+	for (p = first_member(p, &ks, &ke); p; p = next_member(p, &ks, &ke))
 		if ((size_t)(ke - ks - 2) == klen && !strncmp(ks + 1, key, klen))
 			return p;
-		p = json_skip(p);
-		if (!p)
-			return NULL;
-		p = ws(p);
-		if (*p != ',')
-			return NULL;
-		p++;
-	}
+	return NULL;
+}
+
+const char *json_member(const char *obj, int index, char *key, size_t klen)
+{
+	const char *ks, *ke, *p;
+
+	for (p = first_member(obj, &ks, &ke); p && index > 0; index--)
+		p = next_member(p, &ks, &ke);
+	if (p && klen)
+		snprintf(key, klen, "%.*s", (int)(ke - ks - 2), ks + 1);
+	return p;
 }
 
 const char *json_find(const char *text, const char *path)

@@ -42,6 +42,11 @@ bool json_get_num(const char *text, const char *path, double *out);
 bool json_get_bool(const char *text, const char *path, bool *out);
 /* Copies a string value (escapes other than \" and \\ are kept as they are). */
 bool json_get_str(const char *text, const char *path, char *out, size_t len);
+/*
+ * The member number @index (from 0) of the object @obj: its key (unescaped quotes are not
+ * expected in keys) goes to @key, and the result points at its value; NULL past the last member.
+ */
+const char *json_member(const char *obj, int index, char *key, size_t klen);
 /* Returns the end of the value starting at @p (one past its last character), or NULL. */
 const char *json_skip(const char *p);
 

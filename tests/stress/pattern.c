@@ -231,19 +231,39 @@ const char *pat_class_name(enum pat_class c)
 	return "garbage";
 }
 
-static const char *fid_name(unsigned int fid, char *tmp, size_t len)
+const char *pat_class_key(enum pat_class c)
 {
-	switch (fid) {
-	case FID_PREFILL:
-		return "prefill";
-	case FID_CHILD:
+	switch (c) {
+	case PAT_STALE:
+		return "stale";
+	case PAT_CHILD:
 		return "child";
-	case FID_PARENT:
-		return "parent write";
+	case PAT_ZERO:
+		return "zero";
+	case PAT_LEAK:
+		return "leak";
+	case PAT_GARBAGE:
+		break;
 	}
+	return "garbage";
+}
+
+/* Authors that are not a file, by name (pattern_fid_name, pattern_parse_description). */
+static const struct {
+	unsigned int fid;
+	const char *name;
+} fid_names[] = {{FID_PREFILL, "prefill"}, {FID_CHILD, "child"}, {FID_PARENT, "parent write"}};
+
+const char *pattern_fid_name(unsigned int fid, char *tmp, size_t len)
+{
+	for (size_t k = 0; k < sizeof(fid_names) / sizeof(fid_names[0]); k++)
+		if (fid_names[k].fid == fid)
+			return fid_names[k].name;
 	snprintf(tmp, len, "file %u", fid);
 	return tmp;
 }
+
+#define DESCRIPTION_START "first bad byte buf+0x"
 
 char *pattern_describe(const struct pat_mismatch *m, const struct pat_expect *e, char *out,
 		       size_t len)
@@ -254,13 +274,82 @@ char *pattern_describe(const struct pat_mismatch *m, const struct pat_expect *e,
 	(void)e;
 	if (o->valid)
 		snprintf(origin, sizeof(origin), " (%s gen %u off 0x%llx)",
-			 fid_name(o->fid, tmp, sizeof(tmp)), o->gen, (unsigned long long)o->off);
+			 pattern_fid_name(o->fid, tmp, sizeof(tmp)), o->gen,
+			 (unsigned long long)o->off);
 	else if (m->cls == PAT_GARBAGE)
 		snprintf(origin, sizeof(origin), " (byte 0x%02x, want 0x%02x)", m->got, m->want);
 	snprintf(out, len,
-		 "first bad byte buf+0x%zx (page off 0x%zx, file off 0x%llx): %s%s, run %zu, "
-		 "%zu bad in all",
+		 DESCRIPTION_START
+		 "%zx (page off 0x%zx, file off 0x%llx): %s%s, run %zu, %zu bad in all",
 		 m->index, m->page_off, (unsigned long long)m->pat_off, pat_class_name(m->cls),
 		 origin, m->run, m->bad_bytes);
 	return out;
+}
+
+/* "prefill gen 3 off 0x1000)" etc. -> @o; returns the text after the ')' or NULL. */
+static const char *parse_origin(const char *p, struct pat_origin *o)
+{
+	unsigned long long off;
+	int used = 0;
+
+	o->fid = 0;
+	for (size_t k = 0; k < sizeof(fid_names) / sizeof(fid_names[0]); k++) {
+		size_t n = strlen(fid_names[k].name);
+
+		if (!strncmp(p, fid_names[k].name, n) && p[n] == ' ') {
+			o->fid = fid_names[k].fid;
+			p += n;
+			break;
+		}
+	}
+	if (!o->fid && sscanf(p, "file %u%n", &o->fid, &used) == 1)
+		p += used;
+	used = 0;
+	if (!o->fid || sscanf(p, " gen %u off 0x%llx)%n", &o->gen, &off, &used) != 2 || !used)
+		return NULL;
+	o->off = off;
+	o->valid = true;
+	return p + used;
+}
+
+bool pattern_parse_description(const char *text, struct pat_mismatch *m)
+{
+	const char *p = strstr(text, DESCRIPTION_START);
+	unsigned long long file_off;
+	unsigned int got, want;
+	int used = 0;
+	bool known = false;
+
+	memset(m, 0, sizeof(*m));
+	if (!p ||
+	    sscanf(p, DESCRIPTION_START "%zx (page off 0x%zx, file off 0x%llx): %n", &m->index,
+		   &m->page_off, &file_off, &used) != 3 ||
+	    !used)
+		return false;
+	m->pat_off = file_off;
+	p += used;
+	for (enum pat_class c = PAT_STALE; c <= PAT_LEAK && !known; c++) {
+		size_t n = strlen(pat_class_name(c));
+
+		if (!strncmp(p, pat_class_name(c), n) && (p[n] == ',' || p[n] == ' ')) {
+			m->cls = c;
+			p += n;
+			known = true;
+		}
+	}
+	if (!known)
+		return false;
+	used = 0;
+	if (!strncmp(p, " (byte 0x", 9) &&
+	    sscanf(p, " (byte 0x%x, want 0x%x)%n", &got, &want, &used) == 2 && used) {
+		m->got = (uint8_t)got;
+		m->want = (uint8_t)want;
+		p += used;
+	} else if (!strncmp(p, " (", 2)) {
+		p = parse_origin(p + 2, &m->origin);
+		if (!p)
+			return false;
+	}
+	used = 0;
+	return sscanf(p, ", run %zu, %zu bad in all%n", &m->run, &m->bad_bytes, &used) == 2 && used;
 }

@@ -86,6 +86,18 @@ bool pattern_check(const void *buf, size_t len, const struct pat_expect *e, stru
 char *pattern_describe(const struct pat_mismatch *m, const struct pat_expect *e, char *out,
 		       size_t len);
 
+/*
+ * Read back the first description pattern_describe() wrote into @text, whatever a scenario wrote
+ * around it: class, offsets, counts, and the decoded origin (or, for garbage that decodes to
+ * nothing, the bad byte and the wanted one). Returns false when @text holds none. The report
+ * uses it to carry the class as JSON fields (report.c).
+ */
+bool pattern_parse_description(const char *text, struct pat_mismatch *m);
+
 const char *pat_class_name(enum pat_class c);
+/* "prefill", "child", "parent write" or "file N" (in @tmp). */
+const char *pattern_fid_name(unsigned int fid, char *tmp, size_t len);
+/* The class as a JSON value: "stale", "child", "zero", "garbage", "leak". */
+const char *pat_class_key(enum pat_class c);
 
 #endif

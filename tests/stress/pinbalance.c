@@ -75,6 +75,24 @@ void pins_begin(struct pin_balance *pb, int window_ms)
 	pb->available = true;
 }
 
+void pins_rebase(struct pin_balance *pb, const struct pin_balance *first)
+{
+	if (!pb->available || !first->available)
+		return;
+	pb->own_before = pb->before;
+	pb->before = first->before + first->allowed;
+	pb->before_max = first->before_max + first->allowed;
+}
+
+void pins_allow(struct pin_balance *pb, long long held)
+{
+	if (held <= 0)
+		return;
+	pb->allowed = held;
+	if (pb->outcome == PINS_LEAK && pb->delta <= held + (pb->before_max - pb->before))
+		pb->outcome = PINS_HELD;
+}
+
 /* Readings at or below this cannot be (part of) a leak. */
 static long long leak_threshold(const struct pin_balance *pb)
 {
@@ -153,6 +171,8 @@ const char *pins_outcome_name(enum pin_outcome o)
 		return "unattributable";
 	case PINS_NOISY:
 		return "noisy";
+	case PINS_HELD:
+		return "held";
 	case PINS_APPROXIMATE:
 		return "approximate";
 	case PINS_UNAVAILABLE:

@@ -28,6 +28,7 @@ enum pin_outcome {
 	PINS_UNATTRIBUTABLE, /* above the start, but still moving when time ran out */
 	PINS_APPROXIMATE, /* an excess, but readings were not exact (no stat_refresh) */
 	PINS_NOISY, /* other processes' pins made the readings vary; too small to judge */
+	PINS_HELD, /* an excess the target accounts for: pins it holds by design (pins_allow) */
 };
 
 struct pin_balance {
@@ -35,6 +36,8 @@ struct pin_balance {
 	bool exact; /* readings were refreshed (root) */
 	long long before; /* smallest in-flight count at the start (the start floor) */
 	long long before_max; /* largest at the start: > before means a noisy machine */
+	long long own_before; /* a rebased re-run's own start floor (pins_rebase) */
+	long long allowed; /* pins the target took during the run and keeps (pins_allow) */
 	long long after; /* smallest in-flight count seen while settling (the end floor) */
 	long long last; /* the last reading */
 	double quiet_ms; /* how long the reading had not changed when sampling stopped */
@@ -52,10 +55,26 @@ bool pins_in_flight(long long *out, bool *exact);
 void pins_begin(struct pin_balance *pb, int window_ms);
 
 /*
+ * For the re-run that confirms a leak: judge it against the first run's start (@first) instead
+ * of its own. A leak that happened once and stayed has raised the re-run's own start as well, so
+ * only a return to the first run's start clears the first run. Pins the first run allowed
+ * (pins_allow) count as part of that start. Call after pins_begin(); the re-run's own start
+ * floor is kept in @pb->own_before.
+ */
+void pins_rebase(struct pin_balance *pb, const struct pin_balance *first);
+
+/*
  * End: sample until the count is back to the start or @timeout_ms passed; sets outcome. Give it
  * at least a few seconds: a leak is only called when the excess stayed constant for 2.5 s.
  */
 void pins_end(struct pin_balance *pb, int timeout_ms);
+
+/*
+ * The target reports that it took @held pins during the run that it keeps by design (pinfs's
+ * io_uring buffer registrations: its stats' pins.longterm_held, spec §6): a leak no larger than
+ * them (and the start's noise) is PINS_HELD instead. Call after pins_end().
+ */
+void pins_allow(struct pin_balance *pb, long long held);
 
 /* The verdict from the readings in @pb (before, before_max, after, last, quiet_ms, exact). */
 enum pin_outcome pins_judge(const struct pin_balance *pb);

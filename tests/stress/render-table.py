@@ -2,16 +2,20 @@
 """Render forkstress --json results as the markdown verdict table of docs/pinning.md.
 
   render-table.py LABEL=FILE.json [LABEL=FILE.json ...] [--update docs/pinning.md]
+                  [--marker NAME]
 
 One column per run (e.g. tmpfs=..., ext4=..., pinfs=...), each cell "deterministic / stress".
-SKIP and XFAIL cells carry a footnote with the reason. With --update, the text between the
-markers <!-- forkstress:results:begin --> and <!-- forkstress:results:end --> in the given file
-is replaced; otherwise the table goes to stdout.
+SKIP and XFAIL cells carry a footnote with the reason; an XFAIL or FAIL cell also names the
+class of its first corrupted byte. With --update, the text between the markers
+<!-- NAME:results:begin --> and <!-- NAME:results:end --> in the given file is replaced (NAME:
+--marker, default forkstress); otherwise the table goes to stdout.
 """
 import json
+import re
 import sys
 
-BEGIN, END = "<!-- forkstress:results:begin -->", "<!-- forkstress:results:end -->"
+FIRST_BAD = re.compile(r"first bad byte buf\+0x[0-9a-f]+ \(page off (0x[0-9a-f]+), "
+                       r"file off 0x[0-9a-f]+\): ([^,;]+?)(?: \([^()]*\))?, run \d+")
 
 
 def load(args):
@@ -58,10 +62,12 @@ def render(runs):
         v = r["verdict"]
         if v == "SKIP":
             return "SKIP[%d]" % note(r["reason"])
+        m = FIRST_BAD.search(r["detail"]) if v in ("XFAIL", "FAIL") else None
+        bad = " (%s +%s)" % (m.group(2), m.group(1)) if m else ""
         if v == "XFAIL":
-            return "XFAIL[%d]" % note("kernel: " + r["reason"])
+            return "XFAIL[%d]%s" % (note("kernel: " + r["reason"]), bad)
         if v == "FAIL":
-            return "**FAIL**[%d]" % note(r["detail"])
+            return "**FAIL**[%d]%s" % (note(r["detail"]), bad)
         subs = r.get("subcases", [])
         ran = sum(1 for s in subs if s["verdict"] == "PASS")
         if v == "PASS" and ran < len(subs):
@@ -106,11 +112,16 @@ def render(runs):
 
 def main():
     argv = sys.argv[1:]
-    update = None
+    update, marker = None, "forkstress"
     if "--update" in argv:
         i = argv.index("--update")
         update = argv[i + 1]
         del argv[i:i + 2]
+    if "--marker" in argv:
+        i = argv.index("--marker")
+        marker = argv[i + 1]
+        del argv[i:i + 2]
+    begin, end = "<!-- %s:results:begin -->" % marker, "<!-- %s:results:end -->" % marker
     if not argv:
         sys.exit(__doc__)
     table = render(load(argv))
@@ -119,12 +130,12 @@ def main():
         return
     with open(update) as f:
         text = f.read()
-    if BEGIN not in text or END not in text:
-        sys.exit("%s has no %s ... %s markers" % (update, BEGIN, END))
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    if begin not in text or end not in text:
+        sys.exit("%s has no %s ... %s markers" % (update, begin, end))
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
     with open(update, "w") as f:
-        f.write(head + BEGIN + "\n" + table + END + tail)
+        f.write(head + begin + "\n" + table + end + tail)
 
 
 if __name__ == "__main__":

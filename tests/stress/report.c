@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "pattern.h"
 #include "report.h"
 
 static bool on_tty(const struct fs_env *env)
@@ -135,8 +136,71 @@ static void json_kernel(struct jw *w, const struct kernel_class *kc)
 	jw_end(w);
 }
 
+/*
+ * "first_bad": the first bad byte a failure message describes (pattern_describe), as fields: the
+ * class, where it is, and what it holds instead (the decoded origin, or the raw bytes).
+ */
+static void json_first_bad(struct jw *w, const char *detail)
+{
+	struct pat_mismatch m;
+	char name[24];
+
+	if (!pattern_parse_description(detail, &m))
+		return;
+	jw_obj(w, "first_bad");
+	jw_str(w, "class", pat_class_key(m.cls));
+	jw_int(w, "index", (long long)m.index);
+	jw_int(w, "page_off", (long long)m.page_off);
+	jw_int(w, "file_off", (long long)m.pat_off);
+	jw_int(w, "run", (long long)m.run);
+	jw_int(w, "bad_bytes", (long long)m.bad_bytes);
+	if (m.origin.valid) {
+		jw_obj(w, "origin");
+		jw_int(w, "fid", m.origin.fid);
+		jw_str(w, "name", pattern_fid_name(m.origin.fid, name, sizeof(name)));
+		jw_int(w, "gen", m.origin.gen);
+		jw_int(w, "off", (long long)m.origin.off);
+		jw_end(w);
+	} else if (m.cls == PAT_GARBAGE) {
+		jw_int(w, "got", m.got);
+		jw_int(w, "want", m.want);
+	}
+	jw_end(w);
+}
+
+static void json_violation_change(const char *kind, double change, void *arg)
+{
+	jw_num(arg, kind, change);
+}
+
+/* "ledger_change": what pinfs's ledger counted during the scenario, when it changed. */
+static void json_ledger_change(struct jw *w, const struct row *r)
+{
+	const struct pinfs_stats *b = &r->ledger_before, *a = &r->ledger_after;
+
+	jw_obj(w, "ledger_change");
+	jw_obj(w, "violations");
+	ctl_violation_changes(b, a, json_violation_change, w);
+	jw_end(w);
+	jw_num(w, "violations_total", a->violations_total - b->violations_total);
+	jw_num(w, "warnings", a->warnings - b->warnings);
+	jw_num(w, "outstanding", a->pins_outstanding - b->pins_outstanding);
+	jw_end(w);
+}
+
+/* The subcase whose message the row's detail leads with: the first FAIL, else the first XFAIL. */
+static const struct subcase_result *first_failure(const struct row *r)
+{
+	for (enum verdict v = V_FAIL; v >= V_XFAIL; v--)
+		for (int i = 0; i < r->res.nsub; i++)
+			if (r->res.sub[i].verdict == v)
+				return &r->res.sub[i];
+	return NULL;
+}
+
 static void json_row(struct jw *w, const struct row *r)
 {
+	const struct subcase_result *failed = first_failure(r);
 	char v[300];
 
 	jw_obj(w, NULL);
@@ -150,6 +214,9 @@ static void json_row(struct jw *w, const struct row *r)
 	jw_str(w, "detail", r->detail);
 	jw_num(w, "seconds", r->seconds);
 	jw_int(w, "iterations", (long long)r->iterations);
+	jw_int(w, "forks", (long long)r->res.forks);
+	if (r->res.fork_errno)
+		jw_str(w, "fork_error", strerror(r->res.fork_errno));
 	jw_obj(w, "pin_balance");
 	jw_bool(w, "available", r->pins.available);
 	if (r->pins.available) {
@@ -160,14 +227,22 @@ static void json_row(struct jw *w, const struct row *r)
 		jw_int(w, "spread", r->pins.spread);
 		jw_int(w, "noise", r->pins.before_max - r->pins.before);
 		jw_str(w, "outcome", pins_outcome_name(r->pins.outcome));
+		if (r->pins.allowed)
+			jw_int(w, "held_by_target", r->pins.allowed);
 		if (r->pins_rerun) {
 			jw_str(w, "rerun_outcome", pins_outcome_name(r->pins_rerun_outcome));
+			jw_int(w, "rerun_start", r->pins_rerun_start);
+			jw_int(w, "rerun_after", r->pins_rerun_after);
 			jw_int(w, "rerun_spread", r->pins_rerun_spread);
 		}
 	}
 	jw_end(w);
-	if (r->ledger[0])
+	if (failed)
+		json_first_bad(w, failed->detail);
+	if (r->ledger[0]) {
 		jw_str(w, "ledger", r->ledger);
+		json_ledger_change(w, r);
+	}
 	jw_arr(w, "subcases");
 	for (int i = 0; i < r->res.nsub; i++) {
 		const struct subcase_result *s = &r->res.sub[i];
@@ -176,6 +251,7 @@ static void json_row(struct jw *w, const struct row *r)
 		jw_str(w, "name", s->name);
 		jw_str(w, "verdict", verdict_name(s->verdict));
 		jw_str(w, "detail", s->detail);
+		json_first_bad(w, s->detail);
 		if (s->expect_broken[0])
 			jw_str(w, "kernel", s->expect_broken);
 		jw_end(w);
@@ -187,6 +263,7 @@ static void json_row(struct jw *w, const struct row *r)
 int write_json(const char *path, const struct fs_env *env, const struct row *rows, int nrows,
 	       const struct ledger_check *lc, double seconds)
 {
+	static const struct pinfs_stats no_stats;
 	FILE *f = fopen(path, "w");
 	int n[V_FAIL + 1] = {0};
 	struct jw w;
@@ -229,6 +306,9 @@ int write_json(const char *path, const struct fs_env *env, const struct row *row
 		jw_num(&w, "pins_released", lc->stats.pins_released);
 		jw_num(&w, "pins_outstanding", lc->stats.pins_outstanding);
 		jw_num(&w, "violations", lc->stats.violations_total);
+		jw_obj(&w, "violation_kinds"); /* the kinds counted so far, by pinfs's names */
+		ctl_violation_changes(&no_stats, &lc->stats, json_violation_change, &w);
+		jw_end(&w);
 		jw_num(&w, "warnings", lc->stats.warnings);
 		jw_end(&w);
 		n[lc->verdict]++;

@@ -88,6 +88,7 @@ static void scenario_child(const struct fs_env *env, const struct scenario *s, e
 	signal(SIGTERM, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sc.t_end = now_sec() + sc.sub_duration;
+	forks_attach(res, env->opt.inject && !strcmp(env->opt.inject, "no-fork"));
 	if (env->holds)
 		sc.ctl = ctl_open(env->opt.control);
 	s->run(&sc);
@@ -96,40 +97,46 @@ static void scenario_child(const struct fs_env *env, const struct scenario *s, e
 }
 
 /*
- * --inject pin-leak: hold a real long-term pin across the balance check (testing the check):
- * LEAK_PAGES pages, enough to stand out of a busy machine's noise (pinbalance.h).
+ * --inject pin-leak: hold a real long-term pin across each balance check (testing the check);
+ * --inject pin-leak-once: take it at the first check and keep it until the run ends, a leak that
+ * happens once and stays. LEAK_PAGES pages, enough to stand out of a busy machine's noise
+ * (pinbalance.h); MADV_DONTFORK, so the scenarios' forks do not copy them.
  */
 #define LEAK_PAGES 1024
-struct leak {
+static struct {
 	struct io_uring ring;
 	void *buf;
 	bool held;
-};
+} injected;
 
-static void leak_begin(const struct fs_env *env, struct leak *lk)
+static void leak_take(const struct fs_env *env)
 {
 	struct iovec iov;
 
-	memset(lk, 0, sizeof(*lk));
-	if (!env->opt.inject || strcmp(env->opt.inject, "pin-leak"))
+	if (!env->opt.inject || strncmp(env->opt.inject, "pin-leak", 8) || injected.held)
 		return;
-	lk->buf = map_buffer(LEAK_PAGES * env->page, env->page);
-	iov.iov_base = lk->buf;
+	injected.buf = map_buffer(LEAK_PAGES * env->page, env->page);
+	iov.iov_base = injected.buf;
 	iov.iov_len = LEAK_PAGES * env->page;
-	if (!lk->buf || io_uring_queue_init(2, &lk->ring, 0))
+	if (!injected.buf || madvise(injected.buf, iov.iov_len, MADV_DONTFORK) ||
+	    io_uring_queue_init(2, &injected.ring, 0))
 		return;
-	lk->held = io_uring_register_buffers(&lk->ring, &iov, 1) == 0;
-	if (!lk->held)
-		io_uring_queue_exit(&lk->ring);
+	injected.held = io_uring_register_buffers(&injected.ring, &iov, 1) == 0;
+	if (!injected.held)
+		io_uring_queue_exit(&injected.ring);
 }
 
-static void leak_end(const struct fs_env *env, struct leak *lk)
+static void leak_drop(const struct fs_env *env)
 {
-	if (lk->held) {
-		io_uring_unregister_buffers(&lk->ring); /* unpins now; ring exit would be async */
-		io_uring_queue_exit(&lk->ring);
+	if (!env->opt.inject || strcmp(env->opt.inject, "pin-leak"))
+		return; /* pin-leak-once keeps its pin */
+	if (injected.held) {
+		io_uring_unregister_buffers(&injected.ring); /* unpins now; ring exit is async */
+		io_uring_queue_exit(&injected.ring);
+		injected.held = false;
 	}
-	unmap_buffer(lk->buf, LEAK_PAGES * env->page);
+	unmap_buffer(injected.buf, LEAK_PAGES * env->page);
+	injected.buf = NULL;
 }
 
 /* Reap orphaned grandchildren (the runner is a child subreaper). */
@@ -155,6 +162,16 @@ static void append(char *dst, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst + used, len - used, fmt, ap);
 	va_end(ap);
+}
+
+/* ctl_violation_changes() callback: "kind +N" into the string @arg (KINDS_LEN bytes). */
+#define KINDS_LEN 300
+static void append_kind(const char *kind, double change, void *arg)
+{
+	size_t used = strlen(arg);
+
+	snprintf((char *)arg + used, KINDS_LEN - used, "%s%s %+.0f", used ? ", " : "", kind,
+		 change);
 }
 
 /* "REASON (x3); REASON2; +N more" for the skipped subcases: the same reason once, counted. */
@@ -245,9 +262,33 @@ static void decide(const struct fs_env *env, struct row *row)
 		append(row->detail, sizeof(row->detail), "skipped: %s", skips);
 }
 
-/* One run of the scenario process; the pin-balance verdict is left to run_one(). */
+/*
+ * A stress run of a scenario whose hazard is a fork (NEED_FORKS) that did not fork once tested
+ * nothing: it is SKIP, naming why, instead of a PASS. A failure it saw stays a failure.
+ */
+static void no_fork_no_pass(struct row *row)
+{
+	if (row->mode != MODE_STRESS || !(row->s->needs & NEED_FORKS) || row->verdict != V_PASS ||
+	    row->res.forks)
+		return;
+	row->verdict = V_SKIP;
+	if (row->res.fork_errno)
+		snprintf(row->reason, sizeof(row->reason),
+			 "no evidence: every fork failed during the stress run (fork: %s)",
+			 strerror(row->res.fork_errno));
+	else
+		snprintf(row->reason, sizeof(row->reason),
+			 "no evidence: the stress run ended before its first fork (raise "
+			 "--duration or --iterations)");
+}
+
+/*
+ * One run of the scenario process; the pin-balance verdict is left to run_one(). A re-run's
+ * balance is judged from @base, the first run's start (pins_rebase), or from its own when NULL.
+ */
 static int run_attempt(const struct fs_env *env, const struct scenario *s, enum fs_mode mode,
-		       struct ctl *ctl, struct row *row, int index, int total)
+		       struct ctl *ctl, struct row *row, int index, int total,
+		       const struct pin_balance *base)
 {
 	const char *skip;
 	char why[300];
@@ -255,7 +296,6 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	struct pinfs_stats before = {0}, after = {0};
 	bool have_ledger = false, timed_out = false;
 	double t0, limit, next_progress = 0;
-	struct leak lk;
 	int status = 0;
 	pid_t pid;
 
@@ -277,6 +317,8 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	memset(res, 0, sizeof(*res));
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pins_begin(&row->pins, 200);
+	if (base)
+		pins_rebase(&row->pins, base);
 	if (ctl)
 		have_ledger = ctl_stats(ctl, &before) == 0;
 
@@ -323,14 +365,15 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	memcpy(&row->res, res, sizeof(*res));
 	munmap(res, sizeof(*res));
 
-	leak_begin(env, &lk);
+	leak_take(env);
 	pins_end(&row->pins, 4000);
-	leak_end(env, &lk);
+	leak_drop(env);
 	reap_orphans();
 
 	decide(env, row);
 	if (row->res.note[0])
 		append(row->detail, sizeof(row->detail), "%s", row->res.note);
+	no_fork_no_pass(row);
 	if (fs_interrupted) {
 		row->verdict = V_SKIP;
 		snprintf(row->reason, sizeof(row->reason), "interrupted");
@@ -345,17 +388,32 @@ static int run_attempt(const struct fs_env *env, const struct scenario *s, enum 
 	if (have_ledger) {
 		double end = now_sec() + 2;
 
-		/* outstanding pins drain as pinfs finishes the last replies */
-		while (ctl_stats(ctl, &after) == 0 && after.pins_outstanding > 0 && now_sec() < end)
+		/*
+		 * Outstanding pins drain as pinfs finishes the last replies. Pins an earlier
+		 * scenario leaked are its finding (and the final check's), not this one's: only
+		 * growth counts here.
+		 */
+		while (ctl_stats(ctl, &after) == 0 &&
+		       after.pins_outstanding > before.pins_outstanding && now_sec() < end)
 			sleep_us(10000);
+		/* pinfs registers its arena with io_uring on a worker's first use, for good */
+		pins_allow(&row->pins, (long long)(after.pins_longterm - before.pins_longterm));
 		if (after.violations_total > before.violations_total ||
-		    after.warnings > before.warnings || after.pins_outstanding > 0) {
+		    after.warnings > before.warnings ||
+		    after.pins_outstanding > before.pins_outstanding) {
+			char kinds[KINDS_LEN] = "";
+
+			ctl_violation_changes(&before, &after, append_kind, kinds);
 			snprintf(row->ledger, sizeof(row->ledger),
-				 "pinfs ledger: violations +%.0f, warnings +%.0f, outstanding pins "
-				 "%.0f %s",
+				 "pinfs ledger: violations +%.0f%s%s%s, warnings +%.0f, "
+				 "outstanding pins %+.0f (now %.0f)",
 				 after.violations_total - before.violations_total,
-				 after.warnings - before.warnings, after.pins_outstanding,
-				 after.violations_json);
+				 kinds[0] ? " (" : "", kinds, kinds[0] ? ")" : "",
+				 after.warnings - before.warnings,
+				 after.pins_outstanding - before.pins_outstanding,
+				 after.pins_outstanding);
+			row->ledger_before = before;
+			row->ledger_after = after;
 			row->verdict = V_FAIL;
 			append(row->detail, sizeof(row->detail), "%s", row->ledger);
 		}
@@ -367,8 +425,8 @@ static void pin_verdict(const struct fs_env *env, struct row *row, const struct 
 {
 	if (row->pins.outcome == PINS_LEAK && again && again->pins.outcome != PINS_LEAK) {
 		append(row->detail, sizeof(row->detail),
-		       "pin balance: +%lld after the run did not come back on a re-run (%s there): "
-		       "another process's pin, not judged",
+		       "pin balance: +%lld after the run was gone by the end of a re-run "
+		       "(%s against the first run's start): another process's pin, not judged",
 		       row->pins.delta, pins_outcome_name(again->pins.outcome));
 		return;
 	}
@@ -377,8 +435,8 @@ static void pin_verdict(const struct fs_env *env, struct row *row, const struct 
 			row->verdict = V_FAIL;
 		append(row->detail, sizeof(row->detail),
 		       "pin balance: %lld pins still held after quiesce (nr_foll_pin_acquired - "
-		       "released went from a still %lld to %lld and stayed, also on a re-run; "
-		       "spec §7 H-3)%s",
+		       "released went from a still %lld to %lld and stayed, still above it after a "
+		       "re-run; spec §7 H-3)%s",
 		       row->pins.delta, row->pins.before, row->pins.after,
 		       env->opt.pins_report_only ? " [reported only: --pin-balance report]" : "");
 	} else if (row->pins.delta > 0) {
@@ -389,29 +447,36 @@ static void pin_verdict(const struct fs_env *env, struct row *row, const struct 
 			       ? "no /proc/sys/vm/stat_refresh: readings inexact"
 		       : row->pins.outcome == PINS_NOISY
 			       ? "not judged: other processes were pinning pages"
+		       : row->pins.outcome == PINS_HELD
+			       ? "pinfs's io_uring buffer registrations made during the run, kept "
+				 "for the mount's life (stats pins.longterm_held)"
 			       : "still moving when the check ended");
 	}
 }
 
 /*
- * The pin counters are global (pinbalance.h), so a leak must reproduce: when the balance check
- * sees one, the scenario runs once more, and only a leak seen both times fails it.
+ * The pin counters are global (pinbalance.h), so a leak must last: when the balance check sees
+ * one, the scenario runs once more, and the leak fails it only when the counters are still above
+ * the first run's start after the re-run (pins_rebase). A leak that happened once and stayed
+ * fails; another process's pin that went away in the meantime is not judged.
  */
 int run_one(const struct fs_env *env, const struct scenario *s, enum fs_mode mode, struct ctl *ctl,
 	    struct row *row, int index, int total)
 {
 	struct row *again = NULL;
-	int ret = run_attempt(env, s, mode, ctl, row, index, total);
+	int ret = run_attempt(env, s, mode, ctl, row, index, total, NULL);
 
 	if (!ret && row->pins.outcome == PINS_LEAK) {
 		again = malloc(sizeof(*again));
 		clean_workdir(env->workdir);
 		if (again)
-			ret = run_attempt(env, s, mode, ctl, again, index, total);
+			ret = run_attempt(env, s, mode, ctl, again, index, total, &row->pins);
 	}
 	if (again) {
 		row->pins_rerun = true;
 		row->pins_rerun_outcome = again->pins.outcome;
+		row->pins_rerun_start = again->pins.own_before;
+		row->pins_rerun_after = again->pins.after;
 		row->pins_rerun_spread = again->pins.spread;
 	}
 	pin_verdict(env, row, again);

@@ -22,9 +22,12 @@ struct row {
 	unsigned long iterations;
 	struct pin_balance pins;
 	bool pins_rerun; /* a leak was seen: the scenario ran again to confirm it */
-	enum pin_outcome pins_rerun_outcome;
+	enum pin_outcome pins_rerun_outcome; /* judged against the first run's start */
+	long long pins_rerun_start; /* the re-run's own start floor */
+	long long pins_rerun_after; /* its end floor */
 	long long pins_rerun_spread; /* how much the readings moved during the re-run */
 	char ledger[600]; /* pinfs ledger change during the scenario, if any */
+	struct pinfs_stats ledger_before, ledger_after; /* its stats around it, when it changed */
 	struct scenario_result res;
 };
 

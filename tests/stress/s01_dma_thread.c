@@ -13,9 +13,7 @@
  * are intact, and the child still sees the page as it was at fork (no parent->child leak).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -139,7 +137,6 @@ static void dma_deterministic(struct dma_run *r)
 {
 	struct sc_ctx *sc = r->sc;
 	const struct dma_args *a = r->a;
-	uint64_t ino = fd_ino(r->fd);
 
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)sc->loop_iter;
@@ -155,19 +152,9 @@ static void dma_deterministic(struct dma_run *r)
 		int id, kpid;
 
 		pattern_fill(a->buf, a->buflen, 0, FID_PREFILL, gen);
-		id = sc_hold(sc, "reply", "read", ino, off, r->psz);
+		id = sc_park_io(sc, "reply", "read", &io);
 		if (id < 0)
 			return;
-		if (bg_start(&io)) {
-			sc_hold_release(sc, id);
-			sc_fail(sc, "cannot start the reader thread");
-			return;
-		}
-		if (!sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
-			return;
-		}
 		/* the child's view must still be the prefill after the parent's go */
 		kpid = a->child_may_touch ? kid_fork_prefill_observer(&k, a->buf, a->buflen, gen) : 0;
 		/* parent: write the bytes of the read's pages that lie outside the read range */
@@ -194,34 +181,19 @@ static void dma_deterministic(struct dma_run *r)
 
 void dma_body(struct sc_ctx *sc, const struct dma_args *a)
 {
-	struct dma_run *r = calloc(1, sizeof(*r));
-	char path[4200];
+	struct dma_run r = {.sc = sc, .a = a, .psz = sc->env->page, .fd = -1};
 
-	if (!r) {
-		sc_fail(sc, "out of memory");
+	if (!sc_need_dio_align(sc, a->misalign ? a->misalign : r.psz))
 		return;
-	}
-	r->sc = sc;
-	r->a = a;
-	r->psz = sc->env->page;
-	r->fd = -1;
-	if (!sc_need_dio_align(sc, a->misalign ? a->misalign : r->psz))
-		goto out;
-	sc_path(sc, path, sizeof(path), "dma.dat");
-	if (access(path, F_OK) && !sc_make_file(sc, path, DMA_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	r->fd = sc_open_direct(sc, path, O_RDONLY);
-	if (r->fd < 0)
-		goto out;
+	r.fd = sc_open_data_file(sc, "dma.dat", DMA_FILE_SIZE);
+	if (r.fd < 0)
+		return;
 	if (sc->mode == MODE_DETERMINISTIC)
-		dma_deterministic(r);
+		dma_deterministic(&r);
 	else
-		dma_stress(r);
+		dma_stress(&r);
 	sc_pass(sc);
-out:
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r);
+	close(r.fd);
 }
 
 static void run_dma(struct sc_ctx *sc, size_t misalign)

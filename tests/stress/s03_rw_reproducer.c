@@ -14,9 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <liburing.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -239,48 +237,35 @@ static void rw_stress(struct rw_run *r)
 
 void rw_body(struct sc_ctx *sc, const struct rw_args *a)
 {
-	struct rw_run *r = calloc(1, sizeof(*r));
-	char path[4200];
+	struct rw_run r = {
+		.sc = sc, .a = a, .psz = sc->env->page, .half = sc->env->page / 2, .fd = -1};
 
-	if (!r) {
-		sc_fail(sc, "out of memory");
-		return;
-	}
-	r->sc = sc;
-	r->a = a;
-	r->psz = sc->env->page;
-	r->half = r->psz / 2;
-	r->fd = -1;
-	pthread_mutex_init(&r->lock, NULL);
-	r->snap = map_buffer(r->psz, r->psz);
-	if (!r->snap || !sc_need_dio_align(sc, r->half))
+	pthread_mutex_init(&r.lock, NULL);
+	r.snap = map_buffer(r.psz, r.psz);
+	if (!r.snap || !sc_need_dio_align(sc, r.half))
 		goto out;
-	sc_path(sc, path, sizeof(path), "rw.dat");
-	if (access(path, F_OK) && !sc_make_file(sc, path, RW_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	r->fd = sc_open_direct(sc, path, O_RDONLY);
-	if (r->fd < 0)
+	r.fd = sc_open_data_file(sc, "rw.dat", RW_FILE_SIZE);
+	if (r.fd < 0)
 		goto out;
 	if (a->async) {
-		if (io_uring_queue_init(8, &r->ring, 0)) {
+		if (io_uring_queue_init(8, &r.ring, 0)) {
 			sc_skip(sc, "io_uring_queue_init failed");
 			goto out;
 		}
-		r->ring_ok = true;
+		r.ring_ok = true;
 	}
 	if (sc->mode == MODE_DETERMINISTIC)
-		rw_deterministic(r);
+		rw_deterministic(&r);
 	else
-		rw_stress(r);
+		rw_stress(&r);
 	sc_pass(sc);
 out:
-	if (r->ring_ok)
-		io_uring_queue_exit(&r->ring);
-	if (r->fd >= 0)
-		close(r->fd);
-	unmap_buffer(r->snap, r->psz);
-	pthread_mutex_destroy(&r->lock);
-	free(r);
+	if (r.ring_ok)
+		io_uring_queue_exit(&r.ring);
+	if (r.fd >= 0)
+		close(r.fd);
+	unmap_buffer(r.snap, r.psz);
+	pthread_mutex_destroy(&r.lock);
 }
 
 static void run_rw(struct sc_ctx *sc, bool async)

@@ -11,7 +11,6 @@
  * data not copied) while fork and both writes happen.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -25,7 +24,7 @@ struct ro_run {
 	struct sc_ctx *sc;
 	char *page;
 	size_t psz, half;
-	int dfd, rfd; /* O_DIRECT writer, plain reader */
+	struct written_file f;
 	char *back; /* read-back buffer */
 	volatile bool stop;
 	volatile uint64_t off;
@@ -40,7 +39,7 @@ static void simulate_secret_leak(struct ro_run *r, uint64_t off)
 	if (!tmp)
 		return;
 	pattern_fill(tmp, r->half, off, FID_CHILD, 0);
-	if (pwrite(r->rfd, tmp, r->half, (off_t)off) < 0)
+	if (pwrite(r->f.rfd, tmp, r->half, (off_t)off) < 0)
 		sc_note(r->sc, "simulate: pwrite failed");
 	free(tmp);
 }
@@ -53,7 +52,7 @@ static void verify_file(struct ro_run *r, uint64_t off, unsigned int gen)
 
 	if (sc_simulate(sc))
 		simulate_secret_leak(r, off);
-	n = pread_full(r->rfd, r->back, r->half, (off_t)off);
+	n = pread_full(r->f.rfd, r->back, r->half, (off_t)off);
 	if (n != (ssize_t)r->half) {
 		sc_fail(sc, "read-back returned %zd", n);
 		return;
@@ -69,7 +68,7 @@ static void ro_deterministic(struct ro_run *r)
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)sc->loop_iter + 1;
 		uint64_t off = (sc->loop_iter * 8 * r->half) % (RO_FILE_SIZE - r->half);
-		struct bg_io io = {.fd = r->dfd,
+		struct bg_io io = {.fd = r->f.dfd,
 				   .buf = r->page,
 				   .len = r->half,
 				   .off = (off_t)off,
@@ -80,15 +79,9 @@ static void ro_deterministic(struct ro_run *r)
 
 		pattern_fill(r->page, r->half, off, FID_DATA, gen);
 		pattern_fill(r->page + r->half, r->half, r->half, FID_PREFILL, gen);
-		id = sc_hold(sc, "receive", "any", 0, 0, 0);
+		id = sc_park_io_at_receive(sc, &io);
 		if (id < 0)
 			return;
-		if (bg_start(&io) || bg_wait_blocked(&io, 5000)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
-			sc_fail(sc, "the O_DIRECT write did not block behind the receive hold");
-			return;
-		}
 		kpid = kid_fork(&k);
 		if (kpid == 0) {
 			struct kid_report done = {.ok = 1};
@@ -117,7 +110,7 @@ static void *secret_forker(void *arg)
 	struct ro_run *r = arg;
 
 	while (!r->stop) {
-		pid_t pid = fork();
+		pid_t pid = fork_counted();
 
 		if (pid == 0) {
 			pattern_fill(r->page, r->half, r->off, FID_CHILD, 0);
@@ -159,7 +152,7 @@ static void ro_stress(struct ro_run *r)
 
 		r->off = off;
 		pattern_fill(r->page, r->half, off, FID_DATA, gen);
-		n = pwrite(r->dfd, r->page, r->half, (off_t)off);
+		n = pwrite(r->f.dfd, r->page, r->half, (off_t)off);
 		if (n != (ssize_t)r->half) {
 			sc_fail(sc, "O_DIRECT write returned %zd", n);
 			break;
@@ -176,20 +169,14 @@ static void ro_stress(struct ro_run *r)
 
 void run_ro_secret(struct sc_ctx *sc)
 {
-	struct ro_run r = {.sc = sc, .psz = sc->env->page, .dfd = -1, .rfd = -1};
-	char path[4200];
+	struct ro_run r = {.sc = sc, .psz = sc->env->page, .f = WRITTEN_FILE_CLOSED};
 
 	r.half = r.psz / 2;
 	r.page = map_buffer(r.psz, r.psz);
 	r.back = map_buffer(r.psz, r.psz);
 	if (!r.page || !r.back || !sc_need_dio_align(sc, r.half))
 		goto out;
-	sc_path(sc, path, sizeof(path), "ro.dat");
-	if (!sc_make_file(sc, path, RO_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	r.dfd = sc_open_direct(sc, path, O_WRONLY);
-	r.rfd = sc_open(sc, path, O_RDWR);
-	if (r.dfd < 0 || r.rfd < 0)
+	if (written_file_open(sc, &r.f, "ro.dat", RO_FILE_SIZE, 1))
 		goto out;
 	if (sc->mode == MODE_DETERMINISTIC)
 		ro_deterministic(&r);
@@ -197,10 +184,7 @@ void run_ro_secret(struct sc_ctx *sc)
 		ro_stress(&r);
 	sc_pass(sc);
 out:
-	if (r.dfd >= 0)
-		close(r.dfd);
-	if (r.rfd >= 0)
-		close(r.rfd);
+	written_file_close(&r.f);
 	unmap_buffer(r.page, r.psz);
 	unmap_buffer(r.back, r.psz);
 }

@@ -29,13 +29,20 @@
 
 #define URING_FILE_SIZE (1u << 20)
 
+/* A ring with @buf registered, the file it does I/O on, and in stress mode a forker beside it. */
 struct fixed {
 	struct io_uring ring;
 	bool ring_ok, registered;
 	int fd;
 	char *back;
+	struct forker fk;
+	bool forking;
 };
 
+/*
+ * Create @name, open it (with O_DIRECT if @direct), register @buf and in stress mode start the
+ * forker. Returns 0, or -1 with the failure or skip recorded; fixed_teardown() either way.
+ */
 static int fixed_setup(struct sc_ctx *sc, struct fixed *fx, char *buf, size_t len, const char *name,
 		       bool direct)
 {
@@ -63,11 +70,16 @@ static int fixed_setup(struct sc_ctx *sc, struct fixed *fx, char *buf, size_t le
 		return -1;
 	}
 	fx->registered = true;
+	if (sc->mode == MODE_STRESS)
+		fx->forking = forker_start(&fx->fk, 100, (int)sc_rand(sc, 2)) == 0;
 	return 0;
 }
 
-static void fixed_teardown(struct fixed *fx, size_t len)
+/* Stop the forker (noting its forks) and free what fixed_setup() set up. */
+static void fixed_teardown(struct sc_ctx *sc, struct fixed *fx, size_t len)
 {
+	if (fx->forking)
+		sc_note(sc, "%lu forks", forker_stop(&fx->fk));
 	if (fx->ring_ok)
 		io_uring_queue_exit(&fx->ring);
 	if (fx->fd >= 0)
@@ -111,16 +123,26 @@ static void verify_written(struct sc_ctx *sc, struct fixed *fx, size_t len, uint
 	sc_check(sc, fx->back, len, &e, "round %lu: %s", sc->loop_iter, what);
 }
 
+/* Run @body on a buffer of four pages (the THP matrix #15 runs uring_fork_body on its layouts). */
+static void on_four_pages(struct sc_ctx *sc, void (*body)(struct sc_ctx *, char *, size_t))
+{
+	size_t len = 4 * sc->env->page;
+	char *buf = map_buffer(len, sc->env->page);
+
+	if (!buf) {
+		sc_fail(sc, "cannot map the buffer");
+		return;
+	}
+	body(sc, buf, len);
+	unmap_buffer(buf, len);
+}
+
 void uring_fork_body(struct sc_ctx *sc, char *buf, size_t len)
 {
 	struct fixed fx;
-	struct forker fk;
-	bool forking = false;
 
 	if (fixed_setup(sc, &fx, buf, len, "uring-fork.dat", false))
 		goto out;
-	if (sc->mode == MODE_STRESS)
-		forking = forker_start(&fk, 100, (int)sc_rand(sc, 2)) == 0;
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)(sc->loop_iter & 0xfff) | 1;
 		uint64_t off = (sc->loop_iter * len) % (URING_FILE_SIZE - len);
@@ -139,24 +161,14 @@ void uring_fork_body(struct sc_ctx *sc, char *buf, size_t len)
 		if (kpid > 0)
 			sc_kid_verdict(sc, &k, "child's view of the registered buffer");
 	}
-	if (forking)
-		sc_note(sc, "%lu forks", forker_stop(&fk));
 	sc_pass(sc);
 out:
-	fixed_teardown(&fx, len);
+	fixed_teardown(sc, &fx, len);
 }
 
 void run_uring_fork(struct sc_ctx *sc)
 {
-	size_t len = 4 * sc->env->page;
-	char *buf = map_buffer(len, sc->env->page);
-
-	if (!buf) {
-		sc_fail(sc, "cannot map the buffer");
-		return;
-	}
-	uring_fork_body(sc, buf, len);
-	unmap_buffer(buf, len);
+	on_four_pages(sc, uring_fork_body);
 }
 
 /* Best effort, as in cow.c: the mprotect dance alone already forces the write fault. */
@@ -172,18 +184,12 @@ static void clear_soft_dirty(void)
 	close(fd);
 }
 
-void run_uring_ro(struct sc_ctx *sc)
+static void uring_ro_body(struct sc_ctx *sc, char *buf, size_t len)
 {
-	size_t len = 4 * sc->env->page;
-	char *buf = map_buffer(len, sc->env->page);
 	struct fixed fx;
-	struct forker fk;
-	bool forking = false;
 
-	if (!buf || fixed_setup(sc, &fx, buf, len, "uring-ro.dat", false))
+	if (fixed_setup(sc, &fx, buf, len, "uring-ro.dat", false))
 		goto out;
-	if (sc->mode == MODE_STRESS)
-		forking = forker_start(&fk, 100, (int)sc_rand(sc, 2)) == 0;
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)(sc->loop_iter & 0xfff) | 1;
 		uint64_t off = (sc->loop_iter * len) % (URING_FILE_SIZE - len);
@@ -205,13 +211,14 @@ void run_uring_ro(struct sc_ctx *sc)
 			sc_fail(sc, "WRITE_FIXED returned %d", ret);
 		verify_written(sc, &fx, len, off, gen, "file after R/O->R/W and WRITE_FIXED");
 	}
-	if (forking)
-		sc_note(sc, "%lu forks", forker_stop(&fk));
 	sc_pass(sc);
 out:
-	if (buf)
-		fixed_teardown(&fx, len);
-	unmap_buffer(buf, len);
+	fixed_teardown(sc, &fx, len);
+}
+
+void run_uring_ro(struct sc_ctx *sc)
+{
+	on_four_pages(sc, uring_ro_body);
 }
 
 struct fixed_reader {
@@ -230,20 +237,14 @@ static void *read_fixed_thread(void *arg)
 	return NULL;
 }
 
-void run_uring_read_fixed(struct sc_ctx *sc)
+static void read_fixed_body(struct sc_ctx *sc, char *buf, size_t len)
 {
-	size_t len = 4 * sc->env->page;
-	char *buf = map_buffer(len, sc->env->page);
 	struct fixed fx;
-	struct forker fk;
-	bool forking = false;
 	uint64_t ino;
 
-	if (!buf || fixed_setup(sc, &fx, buf, len, "uring-read.dat", true))
+	if (fixed_setup(sc, &fx, buf, len, "uring-read.dat", true))
 		goto out;
 	ino = fd_ino(fx.fd);
-	if (sc->mode == MODE_STRESS)
-		forking = forker_start(&fk, 100, (int)sc_rand(sc, 2)) == 0;
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)(sc->loop_iter & 0xfff);
 		struct fixed_reader fr = {.fx = &fx, .buf = buf, .len = len};
@@ -284,11 +285,12 @@ void run_uring_read_fixed(struct sc_ctx *sc)
 		if (kpid > 0)
 			sc_kid_verdict(sc, &k, "child's view of the registered buffer");
 	}
-	if (forking)
-		sc_note(sc, "%lu forks", forker_stop(&fk));
 	sc_pass(sc);
 out:
-	if (buf)
-		fixed_teardown(&fx, len);
-	unmap_buffer(buf, len);
+	fixed_teardown(sc, &fx, len);
+}
+
+void run_uring_read_fixed(struct sc_ctx *sc)
+{
+	on_four_pages(sc, read_fixed_body);
 }

@@ -11,7 +11,6 @@
  * that region must hold no byte of the file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,7 +41,6 @@ static bool scan_for_file_data(struct sc_ctx *sc, const char *mem, size_t len)
 static void unmap_deterministic(struct sc_ctx *sc, int fd, bool use_munmap)
 {
 	size_t len = 4 * sc->env->page;
-	uint64_t ino = fd_ino(fd);
 
 	while (sc_more(sc)) {
 		uint64_t off = (sc->loop_iter * len) % (UNMAP_FILE_SIZE - len);
@@ -56,15 +54,8 @@ static void unmap_deterministic(struct sc_ctx *sc, int fd, bool use_munmap)
 			return;
 		}
 		pattern_fill(buf, len, 0, FID_PREFILL, 1);
-		id = sc_hold(sc, "reply", "read", ino, off, len);
-		if (id < 0 || bg_start(&io)) {
-			sc_hold_release(sc, id);
-			unmap_buffer(buf, len);
-			return;
-		}
-		if (!sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "reply", "read", &io);
+		if (id < 0) {
 			unmap_buffer(buf, len);
 			return;
 		}
@@ -142,13 +133,8 @@ static void unmap_stress(struct sc_ctx *sc, int fd, bool use_munmap)
 
 void run_unmap_race(struct sc_ctx *sc)
 {
-	char path[4200];
-	int fd;
+	int fd = sc_open_data_file(sc, "unmap.dat", UNMAP_FILE_SIZE);
 
-	sc_path(sc, path, sizeof(path), "unmap.dat");
-	if (!sc_make_file(sc, path, UNMAP_FILE_SIZE, FID_DATA, 1))
-		return;
-	fd = sc_open_direct(sc, path, O_RDONLY);
 	if (fd < 0)
 		return;
 	sc_split_duration(sc, 2);

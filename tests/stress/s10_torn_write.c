@@ -13,7 +13,6 @@
  * Deterministic mode: the write waits behind pinfs's `receive` hold while the rewrite happens.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +24,7 @@
 
 struct torn {
 	struct sc_ctx *sc;
-	int dfd, rfd;
+	struct written_file f;
 	size_t len;
 	char *a, *b, *back, *back2;
 };
@@ -40,10 +39,10 @@ static void verify(struct torn *t, uint64_t off, unsigned int g1, unsigned int g
 	if (sc_simulate(sc)) {
 		/* the spec's "broken" column: the previous contents are still there */
 		pattern_fill(t->back, t->len, off, FID_DATA, PREV_GEN);
-		pwrite_full(t->rfd, t->back, t->len, (off_t)off);
+		pwrite_full(t->f.rfd, t->back, t->len, (off_t)off);
 	}
-	if (pread_full(t->rfd, t->back, t->len, (off_t)off) != (ssize_t)t->len ||
-	    pread_full(t->rfd, t->back2, t->len, (off_t)off) != (ssize_t)t->len) {
+	if (pread_full(t->f.rfd, t->back, t->len, (off_t)off) != (ssize_t)t->len ||
+	    pread_full(t->f.rfd, t->back2, t->len, (off_t)off) != (ssize_t)t->len) {
 		sc_fail(sc, "read-back failed");
 		return;
 	}
@@ -56,8 +55,8 @@ static void verify(struct torn *t, uint64_t off, unsigned int g1, unsigned int g
 
 static void reset_range(struct torn *t, uint64_t off)
 {
-	write_pattern(t->rfd, off, t->len, FID_DATA, PREV_GEN);
-	fsync(t->rfd);
+	write_pattern(t->f.rfd, off, t->len, FID_DATA, PREV_GEN);
+	fsync(t->f.rfd);
 }
 
 static void torn_deterministic(struct torn *t, bool rewrite_buffer)
@@ -67,24 +66,24 @@ static void torn_deterministic(struct torn *t, bool rewrite_buffer)
 	while (sc_more(sc)) {
 		unsigned int g1 = 2 * (unsigned int)sc->loop_iter, g2 = g1 + 1;
 		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
-		struct bg_io io = {
-			.fd = t->dfd, .buf = t->a, .len = t->len, .off = (off_t)off, .write = true};
-		struct bg_io io2 = {
-			.fd = t->dfd, .buf = t->b, .len = t->len, .off = (off_t)off, .write = true};
+		struct bg_io io = {.fd = t->f.dfd,
+				   .buf = t->a,
+				   .len = t->len,
+				   .off = (off_t)off,
+				   .write = true};
+		struct bg_io io2 = {.fd = t->f.dfd,
+				    .buf = t->b,
+				    .len = t->len,
+				    .off = (off_t)off,
+				    .write = true};
 		int id;
 
 		reset_range(t, off);
 		pattern_fill(t->a, t->len, off, FID_DATA, g1);
 		pattern_fill(t->b, t->len, off, FID_DATA, g2);
-		id = sc_hold(sc, "receive", "any", 0, 0, 0);
+		id = sc_park_io_at_receive(sc, &io);
 		if (id < 0)
 			return;
-		if (bg_start(&io) || bg_wait_blocked(&io, 5000)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
-			sc_fail(sc, "the O_DIRECT write did not block behind the receive hold");
-			return;
-		}
 		if (rewrite_buffer)
 			memcpy(t->a, t->b, t->len); /* the source changes while pinned */
 		else if (bg_start(&io2) == 0)
@@ -105,10 +104,16 @@ static void torn_stress(struct torn *t, bool rewrite_buffer)
 	while (sc_more(sc)) {
 		unsigned int g1 = (2 * (unsigned int)sc->loop_iter) & 0xffe, g2 = g1 + 1;
 		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
-		struct bg_io io = {
-			.fd = t->dfd, .buf = t->a, .len = t->len, .off = (off_t)off, .write = true};
-		struct bg_io io2 = {
-			.fd = t->dfd, .buf = t->b, .len = t->len, .off = (off_t)off, .write = true};
+		struct bg_io io = {.fd = t->f.dfd,
+				   .buf = t->a,
+				   .len = t->len,
+				   .off = (off_t)off,
+				   .write = true};
+		struct bg_io io2 = {.fd = t->f.dfd,
+				    .buf = t->b,
+				    .len = t->len,
+				    .off = (off_t)off,
+				    .write = true};
 		struct pat_expect e = pat_exp(off, FID_DATA, g1);
 
 		if (g1 == PREV_GEN || g2 == PREV_GEN)
@@ -131,7 +136,7 @@ static void torn_stress(struct torn *t, bool rewrite_buffer)
 		if (!rewrite_buffer && bg_join(&io2) != (ssize_t)t->len)
 			sc_fail(sc, "second O_DIRECT write returned %zd", io2.ret);
 		/* read right after the acknowledgement: must not be the previous contents */
-		if (pread_full(t->rfd, t->back, t->len, (off_t)off) == (ssize_t)t->len &&
+		if (pread_full(t->f.rfd, t->back, t->len, (off_t)off) == (ssize_t)t->len &&
 		    !(sc_simulate(sc))) {
 			pat_or(&e, FID_DATA, g2);
 			if (!sc_check(sc, t->back, t->len, &e,
@@ -144,23 +149,17 @@ static void torn_stress(struct torn *t, bool rewrite_buffer)
 
 void run_torn_write(struct sc_ctx *sc)
 {
-	struct torn t = {.sc = sc, .dfd = -1, .rfd = -1, .len = 4 * sc->env->page};
-	char path[4200];
+	struct torn t = {.sc = sc, .f = WRITTEN_FILE_CLOSED, .len = 4 * sc->env->page};
 
 	t.a = map_buffer(t.len, sc->env->page);
 	t.b = map_buffer(t.len, sc->env->page);
 	t.back = map_buffer(t.len, sc->env->page);
 	t.back2 = map_buffer(t.len, sc->env->page);
-	sc_path(sc, path, sizeof(path), "torn.dat");
 	if (!t.a || !t.b || !t.back || !t.back2) {
 		sc_fail(sc, "cannot map buffers");
 		goto out;
 	}
-	if (!sc_make_file(sc, path, TORN_FILE_SIZE, FID_DATA, PREV_GEN))
-		goto out;
-	t.dfd = sc_open_direct(sc, path, O_WRONLY);
-	t.rfd = sc_open(sc, path, O_RDWR);
-	if (t.dfd < 0 || t.rfd < 0)
+	if (written_file_open(sc, &t.f, "torn.dat", TORN_FILE_SIZE, PREV_GEN))
 		goto out;
 	sc_split_duration(sc, 2);
 	for (int v = 0; v < 2; v++) {
@@ -172,10 +171,7 @@ void run_torn_write(struct sc_ctx *sc)
 		sc_pass(sc);
 	}
 out:
-	if (t.dfd >= 0)
-		close(t.dfd);
-	if (t.rfd >= 0)
-		close(t.rfd);
+	written_file_close(&t.f);
 	unmap_buffer(t.a, t.len);
 	unmap_buffer(t.b, t.len);
 	unmap_buffer(t.back, t.len);

@@ -15,7 +15,6 @@
  * deterministic mode needs no hold; the stress mode repeats them with random delays.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,33 +24,18 @@
 
 #define HUGETLB_XFAIL "vmsplice on hugetlb is not fixed (cow.c KSFT_XFAIL, spec §2.5)"
 
-static int open_target(struct sc_ctx *sc, const char *name)
-{
-	char path[4200];
-
-	sc_path(sc, path, sizeof(path), name);
-	return sc_open(sc, path, O_RDWR | O_CREAT | O_TRUNC);
-}
-
 /* The file must hold the old contents (FID_DATA gen 1) of the page. */
-static void verify(struct sc_ctx *sc, int fd, struct vms_buf *b, char *scratch,
-		   unsigned int bad_fid)
+static void verify(struct sc_ctx *sc, struct vms_file *f, struct vms_buf *b, unsigned int bad_fid)
 {
 	struct pat_expect e = pat_exp(0, FID_DATA, 1);
 
-	if (sc_simulate(sc)) {
-		pattern_fill(scratch, b->len, 0, bad_fid, 2); /* the spec's "broken" column */
-		pwrite_full(fd, scratch, b->len, 0);
-	}
-	if (pread_full(fd, scratch, b->len, 0) != (ssize_t)b->len) {
-		sc_fail(sc, "read-back failed");
-		return;
-	}
-	sc_check(sc, scratch, b->len, &e, "round %lu: file after splicing the pipe", sc->loop_iter);
+	if (vms_file_read_back(sc, f, b->len, bad_fid, 2))
+		sc_check(sc, f->back, b->len, &e, "round %lu: file after splicing the pipe",
+			 sc->loop_iter);
 }
 
 /* #12: one round. */
-static void in_child_round(struct sc_ctx *sc, struct vms_buf *b, int fd, char *scratch)
+static void in_child_round(struct sc_ctx *sc, struct vms_buf *b, struct vms_file *f)
 {
 	struct kid_report rep;
 	struct kid k;
@@ -73,7 +57,7 @@ static void in_child_round(struct sc_ctx *sc, struct vms_buf *b, int fd, char *s
 		kid_report(&k, &r);
 		kid_wait_go(&k);
 		r.step = 2;
-		r.value = vms_splice_out(p[0], fd, 0, b->len);
+		r.value = vms_splice_out(p[0], f->fd, 0, b->len);
 		r.ok = r.value == (long)b->len ? 1 : -1;
 		r.err = r.value < 0 ? (int)-r.value : EIO;
 		kid_report(&k, &r);
@@ -95,14 +79,14 @@ static void in_child_round(struct sc_ctx *sc, struct vms_buf *b, int fd, char *s
 	if (kid_read_report(&k, &rep, 5000) || rep.ok != 1)
 		sc_fail(sc, "child's splice to the file failed: %ld", rep.value);
 	kid_reap(&k, 1000);
-	verify(sc, fd, b, scratch, FID_PARENT);
+	verify(sc, f, b, FID_PARENT);
 out:
 	close(p[0]);
 	close(p[1]);
 }
 
 /* #13: one round; @after: vmsplice after fork. The buffer is unmapped and mapped again. */
-static void parent_round(struct sc_ctx *sc, struct vms_buf *b, int fd, char *scratch, bool after)
+static void parent_round(struct sc_ctx *sc, struct vms_buf *b, struct vms_file *f, bool after)
 {
 	struct kid_report rep;
 	struct kid k;
@@ -142,9 +126,9 @@ static void parent_round(struct sc_ctx *sc, struct vms_buf *b, int fd, char *scr
 		sc_fail(sc, "vmsplice: %s", strerror(-ret));
 		goto out;
 	}
-	if (vms_splice_out(p[0], fd, 0, b->len) != (ssize_t)b->len)
+	if (vms_splice_out(p[0], f->fd, 0, b->len) != (ssize_t)b->len)
 		sc_fail(sc, "splice to the file failed");
-	verify(sc, fd, b, scratch, FID_CHILD);
+	verify(sc, f, b, FID_CHILD);
 out:
 	close(p[0]);
 	close(p[1]);
@@ -153,30 +137,26 @@ out:
 static void run_variant(struct sc_ctx *sc, bool hugetlb, int kind)
 {
 	static const char *const name[] = {"in-child", "before-fork", "after-fork"};
+	struct vms_file f;
 	struct vms_buf b;
-	char *scratch = map_buffer(64u << 10, sc->env->page);
-	int fd;
 
 	sc_sub(sc, "%s/%s", name[kind], hugetlb ? "hugetlb" : "base-page");
 	if (hugetlb)
 		sc_expect_broken(sc, HUGETLB_XFAIL);
-	fd = open_target(sc, "vmsplice.dat");
-	if (fd < 0 || !scratch)
+	if (vms_file_open(sc, &f, "vmsplice.dat"))
 		goto out;
 	while (sc_more(sc)) {
 		if (vms_map(sc, &b, hugetlb))
 			break;
 		if (kind == 0)
-			in_child_round(sc, &b, fd, scratch);
+			in_child_round(sc, &b, &f);
 		else
-			parent_round(sc, &b, fd, scratch, kind == 2);
+			parent_round(sc, &b, &f, kind == 2);
 		vms_unmap(&b);
 	}
 	sc_pass(sc);
 out:
-	if (fd >= 0)
-		close(fd);
-	unmap_buffer(scratch, 64u << 10);
+	vms_file_close(&f);
 }
 
 void run_vmsplice_in_child(struct sc_ctx *sc)

@@ -10,7 +10,6 @@
  * forker thread and a collapse thread run against a loop of reads.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -37,7 +36,6 @@ struct collapse {
 static void collapse_det(struct collapse *c, bool before_fork)
 {
 	struct sc_ctx *sc = c->sc;
-	uint64_t ino = fd_ino(c->fd);
 
 	while (sc_more(sc)) {
 		unsigned int gen = (unsigned int)sc->loop_iter;
@@ -49,14 +47,9 @@ static void collapse_det(struct collapse *c, bool before_fork)
 		int id, kpid = -1;
 
 		pattern_fill(p, c->pg, 0, FID_PREFILL, gen);
-		id = sc_hold(sc, "reply", "read", ino, off, c->pg);
+		id = sc_park_io(sc, "reply", "read", &io);
 		if (id < 0)
 			return;
-		if (bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
-			return;
-		}
 		if (before_fork && !madvise(c->region, c->pmd, MADV_COLLAPSE))
 			c->collapse_ok++;
 		kpid = kid_fork_prefill_observer(&k, p, c->pg, gen);
@@ -126,7 +119,7 @@ void run_thp_collapse(struct sc_ctx *sc)
 {
 	struct collapse c = {.sc = sc, .pg = sc->env->page, .fd = -1};
 	struct layout l = {.kind = L_PTE_MAPPED, .name = "pte-mapped-thp"};
-	char path[4200], why[160];
+	char why[160];
 	int ret;
 
 	c.pmd = (size_t)sc->env->kc.pmd_kb * 1024;
@@ -136,10 +129,7 @@ void run_thp_collapse(struct sc_ctx *sc)
 	}
 	if (!sc_need_dio_align(sc, c.pg))
 		return;
-	sc_path(sc, path, sizeof(path), "collapse.dat");
-	if (!sc_make_file(sc, path, COLLAPSE_FILE_SIZE, FID_DATA, 1))
-		return;
-	c.fd = sc_open_direct(sc, path, O_RDONLY);
+	c.fd = sc_open_data_file(sc, "collapse.dat", COLLAPSE_FILE_SIZE);
 	if (c.fd < 0)
 		return;
 	sc_split_duration(sc, sc->mode == MODE_DETERMINISTIC ? 2 : 1);

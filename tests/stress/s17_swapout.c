@@ -5,7 +5,6 @@
  * go to the swap cache, feb889fb40fa). Broken: the data is lost after swap-in.
  * Needs swap; without it MADV_PAGEOUT cannot reclaim anonymous memory and the scenario is a SKIP.
  */
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -50,25 +49,19 @@ static void verify(struct swapout *s, uint64_t off)
 void run_swapout(struct sc_ctx *sc)
 {
 	struct swapout s = {.sc = sc, .fd = -1, .len = 4 * sc->env->page};
-	uint64_t ino;
-	char path[4200];
 
 	if (sc->env->kc.swap_kb <= 0) {
 		sc_skip(sc, "no swap (SwapTotal 0 kB): MADV_PAGEOUT cannot swap anon memory");
 		return;
 	}
 	s.buf = map_buffer(s.len, sc->env->page);
-	sc_path(sc, path, sizeof(path), "swap.dat");
 	if (!s.buf) {
 		sc_fail(sc, "cannot map the buffer");
 		goto out;
 	}
-	if (!sc_make_file(sc, path, SWAP_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	s.fd = sc_open_direct(sc, path, O_RDONLY);
+	s.fd = sc_open_data_file(sc, "swap.dat", SWAP_FILE_SIZE);
 	if (s.fd < 0)
 		goto out;
-	ino = fd_ino(s.fd);
 	if (sc->mode == MODE_DETERMINISTIC) {
 		while (sc_more(sc)) {
 			uint64_t off = (sc->loop_iter * s.len) % (SWAP_FILE_SIZE - s.len);
@@ -77,12 +70,9 @@ void run_swapout(struct sc_ctx *sc)
 			int id;
 
 			pattern_fill(s.buf, s.len, 0, FID_PREFILL, 1);
-			id = sc_hold(sc, "reply", "read", ino, off, s.len);
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			id = sc_park_io(sc, "reply", "read", &io);
+			if (id < 0)
 				break;
-			}
 			madvise(s.buf, s.len, MADV_PAGEOUT);
 			s.pageouts++;
 			s.swapped_seen += page_is_swapped(s.buf);

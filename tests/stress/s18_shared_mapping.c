@@ -90,10 +90,8 @@ static void one_round(struct shm *s, pthread_t *th, bool *th_ok)
 	if (sc->mode == MODE_DETERMINISTIC) {
 		struct bg_io io = {.fd = s->fd, .buf = map, .len = s->len, .off = (off_t)off};
 
-		id = sc_hold(sc, "reply", "read", fd_ino(s->fd), off, s->len);
-		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "reply", "read", &io);
+		if (id < 0) {
 			munmap(map, s->len);
 			return;
 		}
@@ -119,18 +117,15 @@ static void one_round(struct shm *s, pthread_t *th, bool *th_ok)
 void run_shared_mapping(struct sc_ctx *sc)
 {
 	struct shm s = {.sc = sc, .fd = -1, .mfd = -1, .len = 4 * sc->env->page};
-	char path[4200], mpath[4200];
+	char mpath[4200];
 
 	s.back = map_buffer(s.len, sc->env->page);
-	sc_path(sc, path, sizeof(path), "shm-src.dat");
 	sc_path(sc, mpath, sizeof(mpath), "shm-mapped.dat");
 	if (!s.back) {
 		sc_fail(sc, "cannot map the buffer");
 		goto out;
 	}
-	if (!sc_make_file(sc, path, SHM_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	s.fd = sc_open_direct(sc, path, O_RDONLY);
+	s.fd = sc_open_data_file(sc, "shm-src.dat", SHM_FILE_SIZE);
 	if (s.fd < 0)
 		goto out;
 	sc_split_duration(sc, 2);

@@ -33,9 +33,7 @@ static void writer_child(const char *path, unsigned int seed, int idx)
 	for (int i = 0; i < 200000; i++) {
 		off_t off;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		off = (off_t)(x % (STALE_FILE_SIZE / STALE_CHUNK)) * STALE_CHUNK;
 		if (pwrite(fd, zeros, STALE_CHUNK, off) < 0)
 			_exit(1);
@@ -94,14 +92,10 @@ void run_stale_read(struct sc_ctx *sc)
 
 		if (sc->mode == MODE_DETERMINISTIC) {
 			struct bg_io io = {.fd = fd, .buf = buf, .len = STALE_CHUNK, .off = off};
-			int id =
-				sc_hold(sc, "data", "read", fd_ino(fd), (uint64_t)off, STALE_CHUNK);
+			int id = sc_park_io(sc, "data", "read", &io);
 
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			if (id < 0)
 				break;
-			}
 			sleep_us(20000); /* the writers run while the read is parked */
 			sc_hold_release(sc, id);
 			n = bg_join(&io);

@@ -7,10 +7,10 @@
  * #21 copy buffers: the kernel copies request and reply payloads into and out of the daemon's
  *     buffers with FOLL_GET (fuse_copy_fill, spec §3.4); the daemon must keep them coherent
  *     while it forks (page-aligned, exclusive, MADV_DONTFORK).
- * #22 backing O_DIRECT: the daemon's O_DIRECT on the backing file while it forks (#1 through
- *     the mount, with the daemon forking).
- * #23 vmsplice reply buffers: only meaningful when pinfs splices its replies; a buffer reused
- *     before the pipe drained corrupts some other request's reply.
+ * #22 backing O_DIRECT: the daemon's O_DIRECT on the backing file while it forks. The
+ *     application does not fork (its own fork is #1-#4), so a failure here is the daemon's.
+ * #23 vmsplice reply buffers: only meaningful when pinfs vmsplices its replies (-o vmsplice);
+ *     a buffer reused before the pipe drained corrupts some other request's reply.
  * #24 SPLICE_F_GIFT + SPLICE_F_MOVE for page-cache READs: the page cache must not show what the
  *     daemon does to its buffer afterwards.
  * #25 io_uring registered buffers in the daemon while it forks.
@@ -34,7 +34,7 @@
 #define D_THREADS 4
 #define FORKER_INTERVAL_US 50
 
-enum dpath { DP_ANY, DP_DIRECT, DP_SPLICED, DP_URING };
+enum dpath { DP_ANY, DP_DIRECT, DP_SPLICED, DP_VMSPLICED, DP_URING };
 
 struct dwork {
 	struct sc_ctx *sc;
@@ -51,6 +51,8 @@ static double path_bytes(const struct pinfs_stats *st, enum dpath p)
 		return st->bytes_direct;
 	case DP_SPLICED:
 		return st->bytes_spliced;
+	case DP_VMSPLICED:
+		return st->bytes_vmspliced;
 	case DP_URING:
 		return st->uring_reads + st->uring_writes;
 	default:
@@ -66,6 +68,7 @@ static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buf
 		"stats show no O_DIRECT bytes on the backing file; pinfs: -o "
 		"backing_dio=auto|always",
 		"stats show no spliced bytes; pinfs: -o splice=read|rw",
+		"stats show no vmspliced reply bytes; pinfs: -o vmsplice",
 		"stats show no io_uring requests; pinfs: -o engine=uring",
 	};
 	struct pinfs_stats a, b;
@@ -162,9 +165,7 @@ static void *worker_main(void *arg)
 	while (now_sec() < sc->t_end && !k->fail[0]) {
 		unsigned int b;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		b = (x % (D_FILE_SIZE / D_BLOCK / D_THREADS)) * D_THREADS + (unsigned int)k->idx;
 		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
 			break;
@@ -242,7 +243,6 @@ static void det_workload(struct dwork *w)
 	char *other = map_buffer(OTHER_CHUNK, sc->env->page);
 	int fd1 = open(w->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
 	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
-	uint64_t ino = fd_ino(fd);
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
 		unsigned int b = (unsigned int)sc->loop_iter * 3,
@@ -258,12 +258,9 @@ static void det_workload(struct dwork *w)
 
 		if (w->writes) {
 			pattern_fill(buf + 512, D_BLOCK, off, FID_DATA, g);
-			id = sc_hold(sc, "data", "write", ino, off, D_BLOCK);
-			if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-				sc_hold_release(sc, id);
-				bg_join(&io);
+			id = sc_park_io(sc, "data", "write", &io);
+			if (id < 0)
 				break;
-			}
 			sleep_us(10000); /* ~200 daemon forks with the payload parked */
 			sc_hold_release(sc, id);
 			if (bg_join(&io) != D_BLOCK)
@@ -271,12 +268,9 @@ static void det_workload(struct dwork *w)
 		}
 		io = (struct bg_io){.fd = fd, .buf = back, .len = D_BLOCK, .off = (off_t)off};
 		memset(back, 0, D_BLOCK);
-		id = sc_hold(sc, "reply", "read", ino, off, D_BLOCK);
-		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "reply", "read", &io);
+		if (id < 0)
 			break;
-		}
 		sleep_us(10000); /* the reply sits in daemon pages while it forks */
 		/* meanwhile other requests run: none may be handed the parked reply's pages */
 		other_reads(sc, fd1, other);
@@ -341,35 +335,161 @@ void run_daemon_copybuf(struct sc_ctx *sc)
 	daemon_run(sc, DP_ANY, false, true, false);
 }
 
+/*
+ * #22. The file alternates BD_UNIT bytes of data with BD_UNIT-byte holes. Where the backing
+ * filesystem's blocks are smaller than a page, one backing O_DIRECT read of such a range gets
+ * a daemon page for a bio and then, for the hole beside the data, writes zeros into the same
+ * page through the daemon's page tables (iomap's hole handling); the bios are sent after the
+ * whole range is mapped. With FOLL_GET (block O_DIRECT before 6.3, spec §2.5) a daemon fork
+ * in between write-protects the page, the zeroing copies it for the daemon, and the bio's
+ * data lands in the copy the fork left behind: the reply carries the page's old contents.
+ * MADV_DONTFORK buffers are never shared with the child, so nothing is copied (spec §6).
+ */
+#define BD_FILE_SIZE (1u << 20)
+#define BD_UNIT 1024u
+#define BD_MAX_READ (64u << 10)
+#define BD_THREADS 4
+
+struct bd_reader {
+	struct sc_ctx *sc;
+	const char *path;
+	int idx;
+	pthread_t th;
+	char fail[SC_DETAIL_LEN];
+	unsigned long ops;
+};
+
+/* Check [off, off + len) (unit-aligned) read into @buf: data units hold gen 1, holes zero. */
+static bool bd_check(const char *buf, uint64_t off, size_t len, char *fail, size_t flen)
+{
+	for (size_t i = 0; i < len; i += BD_UNIT) {
+		uint64_t u = (off + i) / BD_UNIT;
+		struct pat_expect e = pat_exp(off + i, FID_DATA, 1);
+		struct pat_mismatch m;
+		char desc[256];
+
+		if (u & 1)
+			e = (struct pat_expect){.off = off + i, .zero_ok = true};
+		if (!pattern_check(buf + i, BD_UNIT, &e, &m)) {
+			m.index += i;
+			snprintf(fail, flen, "read of [0x%llx, +0x%zx), %s: %s",
+				 (unsigned long long)off, len, u & 1 ? "hole" : "data",
+				 pattern_describe(&m, &e, desc, sizeof(desc)));
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *bd_reader_main(void *arg)
+{
+	struct bd_reader *r = arg;
+	char *buf = map_buffer(BD_MAX_READ, r->sc->env->page);
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	unsigned int x = (unsigned int)r->idx * 2654435761u + 7;
+
+	if (!buf || fd < 0) {
+		snprintf(r->fail, sizeof(r->fail), "reader setup failed: %s", strerror(errno));
+		goto out;
+	}
+	while (now_sec() < r->sc->t_end && !r->fail[0]) {
+		uint64_t off;
+		size_t len;
+
+		x = xorshift32(x);
+		off = (uint64_t)(x % (BD_FILE_SIZE / BD_UNIT)) * BD_UNIT;
+		len = (size_t)(x / 7 % (BD_MAX_READ / BD_UNIT) + 1) * BD_UNIT;
+		if (off + len > BD_FILE_SIZE)
+			len = BD_FILE_SIZE - off;
+		if (pread_full(fd, buf, len, (off_t)off) != (ssize_t)len) {
+			snprintf(r->fail, sizeof(r->fail), "O_DIRECT read of [0x%llx, +0x%zx): %s",
+				 (unsigned long long)off, len, strerror(errno));
+			break;
+		}
+		if (!bd_check(buf, off, len, r->fail, sizeof(r->fail)))
+			break;
+		r->ops++;
+		if (r->sc->max_iter && r->ops >= r->sc->max_iter)
+			break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	unmap_buffer(buf, BD_MAX_READ);
+	return NULL;
+}
+
+/* Write the data units with O_DIRECT; returns whether the holes stayed holes (sub-page extents). */
+static bool bd_make_file(struct sc_ctx *sc, const char *path, bool *subpage)
+{
+	char *unit = map_buffer(sc->env->page, sc->env->page);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+	bool ok = unit && fd >= 0 && ftruncate(fd, BD_FILE_SIZE) == 0;
+
+	for (uint64_t off = 0; ok && off < BD_FILE_SIZE; off += 2 * BD_UNIT) {
+		pattern_fill(unit, BD_UNIT, off, FID_DATA, 1);
+		ok = pwrite_full(fd, unit, BD_UNIT, (off_t)off) == BD_UNIT;
+	}
+	if (!ok)
+		sc_fail(sc, "cannot write %s with O_DIRECT: %s", path, strerror(errno));
+	else
+		*subpage = fsync(fd) == 0 && lseek(fd, 0, SEEK_HOLE) == BD_UNIT;
+	if (fd >= 0)
+		close(fd);
+	unmap_buffer(unit, sc->env->page);
+	return ok;
+}
+
 void run_daemon_backing_dio(struct sc_ctx *sc)
 {
-	struct dma_args a = {.misalign = 512, .nthreads = 16, .child_may_touch = true};
+	struct bd_reader r[BD_THREADS] = {0};
 	struct dwork probe = {.sc = sc};
+	unsigned long ops = 0;
+	char path[4200];
+	bool subpage = false;
 
+	if (sc->mode == MODE_DETERMINISTIC) {
+		sc_skip(sc, "the daemon's backing O_DIRECT has no hold point inside it (the hooks "
+			    "act before and after it, docs/control.md): stress mode only");
+		return;
+	}
 	sc_path(sc, probe.path[0], sizeof(probe.path[0]), "daemon-probe.dat");
 	if (!sc_make_file(sc, probe.path[0], 1u << 20, FID_DATA, 1) ||
 	    !path_used(sc, &probe, DP_DIRECT, false))
 		return;
-	a.buflen = (a.nthreads + 1) * sc->env->page;
-	a.buf = map_buffer(a.buflen, sc->env->page);
-	if (!a.buf || ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
-		sc_fail(sc, "setup failed (buffer or `forker on`)");
-		unmap_buffer(a.buf, a.buflen);
+	sc_path(sc, path, sizeof(path), "daemon-holes.dat");
+	if (!bd_make_file(sc, path, &subpage))
+		return;
+	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US)) {
+		sc_fail(sc, "pinfs refused `forker on`");
 		return;
 	}
-	dma_body(sc, &a); /* #1/#2 through the mount while the daemon forks */
+	sc->t_end = now_sec() + sc->sub_duration;
+	for (int i = 0; i < BD_THREADS; i++) {
+		r[i] = (struct bd_reader){.sc = sc, .path = path, .idx = i};
+		if (pthread_create(&r[i].th, NULL, bd_reader_main, &r[i]))
+			r[i].idx = -1;
+	}
+	for (int i = 0; i < BD_THREADS; i++) {
+		if (r[i].idx < 0)
+			continue;
+		pthread_join(r[i].th, NULL);
+		ops += r[i].ops;
+		if (r[i].fail[0])
+			sc_fail(sc, "reader %d: %s", i, r[i].fail);
+	}
 	ctl_forker(sc->ctl, false, 0);
-	unmap_buffer(a.buf, a.buflen);
+	sc->res->iterations += ops;
+	sc_note(sc, "%lu verified reads; %s", ops,
+		subpage ? "1 KiB holes between the data (backing blocks smaller than a page)"
+			: "the backing filesystem kept no hole smaller than a page (its blocks are "
+			  "page-sized), so no page is shared by a bio and a hole");
+	sc_pass(sc);
 }
 
-/*
- * pinfs's stats cannot show whether READ replies are vmspliced (-o vmsplice: they count as
- * direct or buffered bytes), so #23 always runs its verified READ workload and says so.
- */
 void run_daemon_vmsplice(struct sc_ctx *sc)
 {
-	sc_note(sc, "whether replies were vmspliced is not visible in stats (pinfs: -o vmsplice)");
-	daemon_run(sc, DP_ANY, false, false, false);
+	daemon_run(sc, DP_VMSPLICED, false, false, false);
 }
 
 void run_daemon_gift_move(struct sc_ctx *sc)

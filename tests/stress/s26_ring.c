@@ -132,9 +132,7 @@ static void *worker_main(void *arg)
 	while (now_sec() < sc->t_end && !k->fail[0]) {
 		unsigned int b;
 
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		b = (x % (R_FILE_SIZE / R_BLOCK / R_THREADS)) * R_THREADS + (unsigned int)k->idx;
 		if (!one_op(k, rfd, wfd, b, buf, back))
 			break;
@@ -204,7 +202,6 @@ static void det_workload(struct rwork *w)
 	char *buf = map_buffer(R_BLOCK, sc->env->page);
 	char *back = map_buffer(R_BLOCK, sc->env->page);
 	int fd = sc_open_direct(sc, w->path, O_RDWR);
-	uint64_t ino = fd >= 0 ? fd_ino(fd) : 0;
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
 		unsigned int b = (unsigned int)sc->loop_iter * 5 % (R_FILE_SIZE / R_BLOCK);
@@ -217,12 +214,9 @@ static void det_workload(struct rwork *w)
 		int id, seen;
 
 		pattern_fill(buf, R_BLOCK, off, FID_DATA, g);
-		id = sc_hold(sc, "data", "write", ino, off, R_BLOCK);
-		if (id < 0 || bg_start(&io) || !sc_hold_wait(sc, id)) {
-			sc_hold_release(sc, id);
-			bg_join(&io);
+		id = sc_park_io(sc, "data", "write", &io);
+		if (id < 0)
 			break;
-		}
 		/* The payload is in a ring entry now: what does a child of the daemon get? */
 		seen = child_sees(sc, (unsigned char *)buf + R_BLOCK / 2, where, sizeof(where));
 		if (seen > 0)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Recording a scenario's outcomes (forkstress.h "recording outcomes"). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "forkstress.h"
 
@@ -22,6 +24,38 @@ void sleep_us(unsigned long us)
 
 	while (nanosleep(&ts, &ts))
 		;
+}
+
+static struct scenario_result *counted;
+static bool refuse_forks;
+
+void forks_attach(struct scenario_result *res, bool refuse)
+{
+	counted = res;
+	refuse_forks = refuse;
+}
+
+void forks_count(unsigned long n)
+{
+	if (counted)
+		__atomic_fetch_add(&counted->forks, n, __ATOMIC_RELAXED);
+}
+
+pid_t fork_counted(void)
+{
+	pid_t pid;
+
+	if (refuse_forks) {
+		errno = EAGAIN;
+		pid = -1;
+	} else {
+		pid = fork();
+	}
+	if (pid > 0)
+		forks_count(1);
+	else if (pid < 0 && counted)
+		counted->fork_errno = errno;
+	return pid;
 }
 
 static struct subcase_result *cur(struct sc_ctx *sc)
@@ -149,16 +183,18 @@ bool sc_simulate(const struct sc_ctx *sc)
 	return sc->env->opt.simulate_broken && sc->loop_iter == 1;
 }
 
-unsigned int sc_rand(struct sc_ctx *sc, unsigned int n)
+unsigned int xorshift32(unsigned int x)
 {
-	/* xorshift32: reproducible from --seed, cheap, good enough to vary timing */
-	unsigned int x = sc->rnd ? sc->rnd : 0x9e3779b9u;
-
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	sc->rnd = x;
-	return n ? x % n : 0;
+	return x;
+}
+
+unsigned int sc_rand(struct sc_ctx *sc, unsigned int n)
+{
+	sc->rnd = xorshift32(sc->rnd ? sc->rnd : 0x9e3779b9u);
+	return n ? sc->rnd % n : 0;
 }
 
 void sc_path(const struct sc_ctx *sc, char *out, size_t len, const char *name)

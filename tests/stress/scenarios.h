@@ -70,6 +70,31 @@ void sc_hold_release(struct sc_ctx *sc, int id);
 bool sc_make_file(struct sc_ctx *sc, const char *path, size_t size, unsigned int fid,
 		  unsigned int gen);
 
+/*
+ * Open the scenario's data file @name in the work directory read-only with O_DIRECT, first
+ * creating it as @size bytes of FID_DATA gen 1 unless it exists: the shared bodies run once per
+ * subcase of #15 and #20 and reuse it (the runner empties the work directory between
+ * scenarios). Returns the fd, or -1 with the failure (or, without O_DIRECT, the skip) recorded.
+ */
+int sc_open_data_file(struct sc_ctx *sc, const char *name, size_t size);
+
+/* The file of the O_DIRECT write scenarios (#5, #10), open twice. */
+struct written_file {
+	int dfd; /* O_DIRECT, write-only: the writes under test */
+	int rfd; /* plain, read-write: to check and reset what they wrote */
+};
+#define WRITTEN_FILE_CLOSED ((struct written_file){.dfd = -1, .rfd = -1})
+
+/*
+ * Create @name in the work directory as @size bytes of FID_DATA gen @gen and open it into @f.
+ * Returns 0, or -1 with the failure (or, without O_DIRECT, the skip) recorded;
+ * written_file_close() either way.
+ */
+int written_file_open(struct sc_ctx *sc, struct written_file *f, const char *name, size_t size,
+		      unsigned int gen);
+/* Close what is open of @f (also one still WRITTEN_FILE_CLOSED). */
+void written_file_close(struct written_file *f);
+
 /* The inode number of @fd (what pinfs matches holds on). */
 uint64_t fd_ino(int fd);
 
@@ -94,6 +119,21 @@ int bg_start(struct bg_io *io);
 ssize_t bg_join(struct bg_io *io);
 /* Wait until the thread sleeps in its pread/pwrite (e.g. behind a `receive` hold). */
 int bg_wait_blocked(struct bg_io *io, int timeout_ms);
+
+/*
+ * The deterministic step (spec §7 H-1): arm a hold at @at for @op requests on @io's file and
+ * range, start @io and wait until pinfs has parked its request there. Returns the hold id; the
+ * caller acts while the request is parked, then calls sc_hold_release() and bg_join(). Returns
+ * -1 with the hold released, @io joined and the failure (or, without hold hooks, the skip)
+ * recorded.
+ */
+int sc_park_io(struct sc_ctx *sc, const char *at, const char *op, struct bg_io *io);
+/*
+ * sc_park_io() at the `receive` hold, which parks every request in the kernel's queue (pages
+ * pinned, data not copied). Its `wait` answers at once (docs/control.md), so this waits instead
+ * until @io's thread sleeps in its syscall.
+ */
+int sc_park_io_at_receive(struct sc_ctx *sc, struct bg_io *io);
 
 /* ---- shared bodies (also used by the THP matrix #15, DONTFORK #20 and daemon #22) ---- */
 

@@ -59,6 +59,19 @@ int main(void)
 	EXPECT(json_find("{\"ok\":false,\"error\":\"timeout\"}", "error") != NULL, "error member");
 	EXPECT(json_find("{\"ok\":tru", "ok.x") == NULL, "malformed input");
 	EXPECT(json_find("not json", "ok") == NULL, "not an object");
+	{
+		const char *viol = json_find(stats, "violations"), *val;
+		int n = 0;
+
+		while ((val = json_member(viol, n, s, sizeof(s))))
+			n++;
+		EXPECT(n == 9, "9 members in violations");
+		val = json_member(viol, 7, s, sizeof(s));
+		EXPECT(val && !strcmp(s, "fork_unprotected") && *val == '4',
+		       "member 7 of violations");
+		EXPECT(!json_member("{}", 0, s, sizeof(s)), "no member in an empty object");
+		EXPECT(!json_member("[1]", 0, s, sizeof(s)), "no member in an array");
+	}
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

@@ -3,7 +3,9 @@
  * Detector test for the pattern checker (spec §5 "verification convention"): feed it buffers
  * corrupted in each way a broken kernel or daemon corrupts them, and check that it names the
  * first bad byte, its page offset and file offset, and the right class: stale, child's data,
- * zero, garbage, and (for a child observer) the parent's data. Exit 0 on success, 1 on failure.
+ * zero, garbage, and (for a child observer) the parent's data; and that each description reads
+ * back into the same fields from inside a scenario's message (pattern_parse_description, which
+ * gives the JSON its class fields). Exit 0 on success, 1 on failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,30 @@ static char *page_buf(size_t pages)
 	return p;
 }
 
+/* @m described inside a scenario's message reads back as @m. */
+static void expect_parsed(const char *name, const struct pat_mismatch *m,
+			  const struct pat_expect *e)
+{
+	char desc[256], text[400];
+	struct pat_mismatch p;
+	bool bytes = m->cls == PAT_GARBAGE && !m->origin.valid;
+
+	snprintf(text, sizeof(text), "worker 2: file 0 block 7 (read): %s; 12 verified operations",
+		 pattern_describe(m, e, desc, sizeof(desc)));
+	EXPECT(pattern_parse_description(text, &p), "%s: description not read back: %s", name,
+	       text);
+	EXPECT(p.cls == m->cls && p.index == m->index && p.page_off == m->page_off &&
+		       p.pat_off == m->pat_off && p.run == m->run && p.bad_bytes == m->bad_bytes,
+	       "%s: read back differently: %s", name, text);
+	EXPECT(p.origin.valid == m->origin.valid &&
+		       (!m->origin.valid ||
+			(p.origin.fid == m->origin.fid && p.origin.gen == m->origin.gen &&
+			 p.origin.off == m->origin.off)),
+	       "%s: origin read back differently: %s", name, text);
+	EXPECT(!bytes || (p.got == m->got && p.want == m->want),
+	       "%s: bytes read back differently: %s", name, text);
+}
+
 static void expect_class(const char *name, const void *buf, size_t len, const struct pat_expect *e,
 			 enum pat_class cls, size_t index, size_t page_off, uint64_t pat_off,
 			 size_t bad)
@@ -59,6 +85,7 @@ static void expect_class(const char *name, const void *buf, size_t len, const st
 	       (unsigned long long)m.pat_off, (unsigned long long)pat_off);
 	EXPECT(m.bad_bytes == bad, "%s: %zu bad bytes, want %zu", name, m.bad_bytes, bad);
 	EXPECT(strstr(desc, pat_class_name(cls)) != NULL, "%s: description lacks the class", name);
+	expect_parsed(name, &m, e);
 }
 
 int main(void)
@@ -148,6 +175,22 @@ int main(void)
 	pattern_check(buf + 3, psz, &e, &m);
 	EXPECT(m.index == 77 && m.cls == PAT_CHILD, "unaligned: first bad index %zu (want 77), %s",
 	       m.index, pat_class_name(m.cls));
+
+	/* read back: the parent's write as an origin; text with no description */
+	m = (struct pat_mismatch){
+		.index = 8,
+		.pat_off = 0x2008,
+		.page_off = 8,
+		.bad_bytes = 16,
+		.run = 8,
+		.cls = PAT_LEAK,
+		.origin = {.valid = true, .fid = FID_PARENT, .gen = 4095, .off = 8}};
+	e = pat_exp(0, FID_PREFILL, 5);
+	expect_parsed("parent write origin", &m, &e);
+	EXPECT(!pattern_parse_description("round 3: pread returned -5", &m),
+	       "a message without a description was read as one");
+	EXPECT(!pattern_parse_description("first bad byte buf+0x10 (page off", &m),
+	       "a cut description was read as one");
 
 	/* random words almost never decode as a pattern (the check byte) */
 	srand(1);

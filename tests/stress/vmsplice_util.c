@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "forkstress.h"
+#include "pattern.h"
 #include "vmsplice_util.h"
 
 #define VMS_LEN (64u << 10) /* the default pipe capacity */
@@ -94,4 +95,37 @@ ssize_t vms_splice_out(int pipe_r, int fd, off_t off, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int vms_file_open(struct sc_ctx *sc, struct vms_file *f, const char *name)
+{
+	char path[4200];
+
+	f->back = map_buffer(VMS_LEN, sc->env->page);
+	sc_path(sc, path, sizeof(path), name);
+	f->fd = sc_open(sc, path, O_RDWR | O_CREAT | O_TRUNC);
+	if (!f->back)
+		sc_fail(sc, "cannot map the read-back buffer");
+	return f->fd < 0 || !f->back ? -1 : 0;
+}
+
+void vms_file_close(struct vms_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	unmap_buffer(f->back, VMS_LEN);
+}
+
+bool vms_file_read_back(struct sc_ctx *sc, struct vms_file *f, size_t len, unsigned int bad_fid,
+			unsigned int bad_gen)
+{
+	if (sc_simulate(sc)) {
+		pattern_fill(f->back, len, 0, bad_fid, bad_gen);
+		pwrite_full(f->fd, f->back, len, 0);
+	}
+	if (pread_full(f->fd, f->back, len, 0) != (ssize_t)len) {
+		sc_fail(sc, "read-back failed");
+		return false;
+	}
+	return true;
 }

@@ -33,4 +33,25 @@ int vms_splice_in(int pipe_w, void *buf, size_t len);
 /* splice @len bytes from @pipe_r to @fd at @off. Returns bytes moved or -errno. */
 ssize_t vms_splice_out(int pipe_r, int fd, off_t off, size_t len);
 
+/* The file on the target that the pipe is spliced into, and a buffer to read it back. */
+struct vms_file {
+	int fd;
+	char *back; /* room for any vms_buf's len */
+};
+
+/*
+ * Create (truncate) @name in the work directory. Returns 0, or -1 with the failure recorded;
+ * vms_file_close() either way.
+ */
+int vms_file_open(struct sc_ctx *sc, struct vms_file *f, const char *name);
+void vms_file_close(struct vms_file *f);
+
+/*
+ * Read the file's first @len bytes into @f->back; with --simulate-broken first store the
+ * (@bad_fid, @bad_gen) pattern there (the spec's "broken" column). Returns false with the
+ * failure recorded.
+ */
+bool vms_file_read_back(struct sc_ctx *sc, struct vms_file *f, size_t len, unsigned int bad_fid,
+			unsigned int bad_gen);
+
 #endif

@@ -20,7 +20,7 @@
 static void assert_counts(const struct page *page, int refcount, int pincount, int gets)
 {
 	ck_assert_int_eq(page_ref_count(page), refcount);
-	ck_assert_int_eq(page->pincount, pincount);
+	ck_assert_int_eq(page_pincount(page), pincount);
 	ck_assert_int_eq(page->gets, gets);
 }
 
@@ -63,23 +63,27 @@ START_TEST(gup_pin_and_longterm)
 	ck_assert(!mm_has_pinned());
 	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 2, FOLL_WRITE, pages), 2);
 	assert_counts(pages[0], 1 + GUP_PIN_COUNTING_BIAS, 1, 0);
-	ck_assert_int_eq(pages[0]->source_pins, 0);
+	ck_assert_int_eq(page_pins(pages[0], PAGE_PIN_SOURCE), 0);
 	ck_assert(page_maybe_dma_pinned(pages[0]));
 	ck_assert(mm_has_pinned());
 	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, FOLL_LONGTERM, lt), 1);
 	ck_assert_ptr_eq(lt[0], pages[0]);
 	assert_counts(pages[0], 1 + 2 * GUP_PIN_COUNTING_BIAS, 2, 0);
-	ck_assert_int_eq(pages[0]->longterm, 1);
+	ck_assert_int_eq(page_pins(pages[0], PAGE_PIN_LONGTERM), 1);
 	ledger_stats(&st);
 	ck_assert_uint_eq(st.pin_acquired, 3);	/* long-term pins count as pins (nr_foll_pin_*) */
-	/* The model drops a short-term pin first. */
+	ledger_stats(&st);
+	ck_assert_uint_eq(st.longterm_acquired, 1);
+	/* A short-term release takes the short-term pin, never the long-term one. */
 	unpin_user_page(pages[0]);
-	ck_assert_int_eq(pages[0]->longterm, 1);
-	ck_assert_int_eq(pages[0]->pincount, 1);
-	unpin_user_page(pages[0]);
+	ck_assert_int_eq(page_pins(pages[0], PAGE_PIN_LONGTERM), 1);
+	ck_assert_int_eq(page_pincount(pages[0]), 1);
+	unpin_user_pages_flags(lt, 1, FOLL_LONGTERM, false);
 	unpin_user_page(pages[1]);
 	assert_counts(pages[0], 1, 0, 0);
-	ck_assert_int_eq(pages[0]->longterm, 0);
+	ledger_stats(&st);
+	ck_assert_uint_eq(st.longterm_released, 1);
+	ck_assert_int_eq(page_pins(pages[0], PAGE_PIN_LONGTERM), 0);
 	ck_assert(!page_maybe_dma_pinned(pages[0]));
 	ck_assert(mm_has_pinned());	/* sticky (P-2) */
 	assert_ledger_balanced();
@@ -245,7 +249,7 @@ START_TEST(maybe_dma_pinned_false_positive)
 	ck_assert(!page_maybe_dma_pinned(page));
 	get_page(page);	/* the 1023rd GET */
 	ck_assert_int_eq(page_ref_count(page), GUP_PIN_COUNTING_BIAS);
-	ck_assert_int_eq(page->pincount, 0);
+	ck_assert_int_eq(page_pincount(page), 0);
 	ck_assert(page_maybe_dma_pinned(page));	/* the documented false positive */
 	for (unsigned int k = 0; k < GUP_PIN_COUNTING_BIAS - 1; k++)
 		put_page(page);
@@ -304,7 +308,7 @@ START_TEST(unpin_negative_npages)
 	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, 0, pages), 1);
 	AT_LINE(line, unpin_user_pages_dirty_lock(pages, -EFAULT, true));
 	assert_warned_at(__FILE__, line);
-	ck_assert_int_eq(pages[0]->pincount, 1);
+	ck_assert_int_eq(page_pincount(pages[0]), 1);
 	ck_assert(!PageDirty(pages[0]));
 	AT_LINE(line, unpin_user_pages(pages, -1));
 	assert_warned_at(__FILE__, line);
@@ -381,6 +385,154 @@ START_TEST(descriptors)
 	ck_assert_int_eq(for_each_page(stop_at_first, &n), 7);
 	ck_assert_int_eq(n, 1);
 	unmap_pages(buf, 3);
+}
+END_TEST
+
+/* ---- which pin a release ends (§2.6 P-1, M-3) ---- */
+
+/* A short-term unpin of a page that holds only a long-term pin: reported, not absorbed. */
+START_TEST(short_unpin_of_longterm_reported)
+{
+	char *buf = map_pages(1);
+	struct page *lt, *p;
+	struct ledger_report r;
+	struct ledger_stats st;
+	int pin_line, unpin_line;
+
+	ck_assert_int_eq(AT_LINE(pin_line, pin_user_pages_fast((unsigned long)buf, 1, FOLL_LONGTERM,
+								 &lt)),
+			 1);
+	p = lt;
+	AT_LINE(unpin_line, unpin_user_page(p));
+	ck_assert_uint_eq(violations_of(LV_UNPIN_UNPINNED), 1);
+	ck_assert(ledger_last_report(&r));
+	ck_assert_int_eq(r.kind, LV_UNPIN_UNPINNED);
+	ck_assert_str_eq(r.site->file, __FILE__);
+	ck_assert_int_eq(r.site->line, unpin_line);
+	ck_assert_int_eq(r.owner.site->line, pin_line);
+	ck_assert_int_eq(r.pincount, 1);
+	/* The long-term pin is still there, counted as before. */
+	ck_assert_int_eq(page_pins(p, PAGE_PIN_LONGTERM), 1);
+	assert_counts(p, 1 + GUP_PIN_COUNTING_BIAS, 1, 0);
+	ledger_stats(&st);
+	ck_assert_uint_eq(st.pin_released, 0);
+	unpin_user_pages_flags(&lt, 1, FOLL_LONGTERM, false);
+	assert_counts(p, 1, 0, 0);
+	ledger_stats(&st);
+	ck_assert_uint_eq(st.pin_acquired, st.pin_released);
+	ck_assert_uint_eq(st.longterm_acquired, st.longterm_released);
+	unmap_pages(buf, 1);
+}
+END_TEST
+
+/* A destination pin ending leaves the source pins (check mode's protection) as they were. */
+START_TEST(dest_unpin_keeps_source_pins)
+{
+	char *buf = map_pages(1);
+	struct page *src, *dst;
+
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, 0, &src), 1);
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, FOLL_WRITE, &dst), 1);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_SOURCE), 1);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_DEST), 1);
+	/* The kernel-named unpin, which does not say which pin ends. */
+	unpin_user_page(dst);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_SOURCE), 1);
+	ck_assert_int_eq(page_pincount(src), 1);
+	/* The exact release, which does; dirtying does not change which pin ends. */
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, FOLL_WRITE, &dst), 1);
+	unpin_user_pages_flags(&dst, 1, FOLL_WRITE, true);
+	ck_assert(PageDirty(dst));
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_SOURCE), 1);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_DEST), 0);
+	unpin_user_page(src);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_SOURCE), 0);
+	assert_counts(src, 1, 0, 0);
+	assert_ledger_balanced();
+	unmap_pages(buf, 1);
+}
+END_TEST
+
+/*
+ * A long-term release of a page with only short-term pins is a mismatch. A
+ * short-term release of the other direction ends the pin there is (an unpin
+ * that did not say which may have ended its own).
+ */
+START_TEST(release_kinds_matched)
+{
+	char *buf = map_pages(1);
+	struct page *src;
+	struct ledger_report r;
+	int line;
+
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)buf, 1, 0, &src), 1);
+	AT_LINE(line, unpin_user_pages_flags(&src, 1, FOLL_LONGTERM, false));
+	ck_assert_uint_eq(violations_of(LV_UNPIN_UNPINNED), 1);
+	ck_assert(ledger_last_report(&r));
+	ck_assert_int_eq(r.site->line, line);
+	assert_counts(src, 1 + GUP_PIN_COUNTING_BIAS, 1, 0);
+	ck_assert_int_eq(page_pins(src, PAGE_PIN_SOURCE), 1);
+	unpin_user_pages_flags(&src, 1, FOLL_WRITE, false);
+	assert_counts(src, 1, 0, 0);
+	ck_assert_uint_eq(violations_of(LV_UNPIN_UNPINNED), 1);
+	unpin_user_pages_flags(&src, 1, 0, false);	/* none left */
+	ck_assert_uint_eq(violations_of(LV_UNPIN_UNPINNED), 2);
+	assert_counts(src, 1, 0, 0);
+	unmap_pages(buf, 1);
+}
+END_TEST
+
+/* PIN_FIELD_MAX source pins on @a's first page; true if every one was taken. */
+static bool pin_to_the_limit(struct arena *a, struct page **p)
+{
+	unsigned int pinned = 0;
+
+	/* No ck_assert() per pin: each one is a write to Check's pipe. */
+	for (unsigned int n = 0; n < PIN_FIELD_MAX; n++)
+		pinned += pin_user_pages_fast((unsigned long)arena_base(a), 1, 0, p) == 1;
+	return pinned == PIN_FIELD_MAX;
+}
+
+static void unpin_all(struct page *p)
+{
+	for (unsigned int n = 0; n < PIN_FIELD_MAX; n++)
+		unpin_user_page(p);
+	assert_counts(p, 1, 0, 0);
+}
+
+/*
+ * A pin that would overflow a count is refused with -ENOMEM, as the kernel
+ * refuses one that would overflow the refcount. On a small page the refcount
+ * (BIAS per pin) is full after PIN_FIELD_MAX pins of any kinds; on a large page
+ * each kind's count is full at PIN_FIELD_MAX.
+ */
+START_TEST(pin_count_full_refused)
+{
+	struct arena *a = arena_create(1, 0), *l = arena_create(1, ARENA_LARGE);
+	struct page *p, *more;
+
+	ledger_set_mode(PIN_CHECK_OFF);	/* no mprotect per pin: 2^21 pins stay quick */
+	ck_assert(pin_to_the_limit(a, &p));
+	ck_assert_int_eq(page_ref_count(p), 1 + (int)PIN_FIELD_MAX * GUP_PIN_COUNTING_BIAS);
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)arena_base(a), 1, 0, &more), -ENOMEM);
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)arena_base(a), 1, FOLL_WRITE, &more),
+			 -ENOMEM);
+	ck_assert_int_eq(page_pins(p, PAGE_PIN_SOURCE), PIN_FIELD_MAX);
+	ck_assert_int_eq(page_pincount(p), PIN_FIELD_MAX);
+	ck_assert_int_eq(page_ref_count(p), 1 + (int)PIN_FIELD_MAX * GUP_PIN_COUNTING_BIAS);
+	unpin_all(p);
+
+	ck_assert(pin_to_the_limit(l, &p));
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)arena_base(l), 1, 0, &more), -ENOMEM);
+	ck_assert_int_eq(page_pins(p, PAGE_PIN_SOURCE), PIN_FIELD_MAX);
+	ck_assert_int_eq(page_ref_count(p), 1 + (int)PIN_FIELD_MAX);
+	ck_assert_int_eq(pin_user_pages_fast((unsigned long)arena_base(l), 1, FOLL_WRITE, &more),
+			 1);
+	unpin_user_pages_flags(&more, 1, FOLL_WRITE, false);
+	unpin_all(p);
+	assert_ledger_balanced();
+	ck_assert_int_eq(arena_destroy(a), 0);
+	ck_assert_int_eq(arena_destroy(l), 0);
 }
 END_TEST
 
@@ -552,6 +704,10 @@ static Suite *gup_suite(void)
 	tcase_add_test(tc, unpin_dirty_lock);
 	tcase_add_test(tc, unpin_negative_npages);
 	tcase_add_test(tc, mismatched_releases);
+	tcase_add_test(tc, short_unpin_of_longterm_reported);
+	tcase_add_test(tc, dest_unpin_keeps_source_pins);
+	tcase_add_test(tc, release_kinds_matched);
+	tcase_add_test(tc, pin_count_full_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");

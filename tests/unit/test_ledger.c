@@ -163,7 +163,7 @@ START_TEST(violation_log_line)
 	ledger_set_quiet(false);
 	capture_stderr(double_unpin, buf, text, sizeof(text));
 	snprintf(want, sizeof(want),
-		 "pinit: pin ledger: unpin of a page that is not pinned: page %#lx at %s:%d "
+		 "pinit: pin ledger: unpin of a pin the page does not hold: page %#lx at %s:%d "
 		 "(double_unpin); last acquired at %s:%d (double_unpin) by tid %d "
 		 "(refcount 1, pins 0, gets 0)\n",
 		 (unsigned long)buf, __FILE__, log_unpin_line, __FILE__, log_pin_line,

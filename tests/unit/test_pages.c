@@ -19,7 +19,7 @@ static void assert_untouched(const struct page *page)
 {
 	ck_assert_int_eq(page_ref_count(page), 1);
 	ck_assert_int_eq(page->gets, 0);
-	ck_assert_int_eq(page->pincount, 0);
+	ck_assert_int_eq(page_pincount(page), 0);
 }
 
 static void assert_no_ledger_traffic(void)
@@ -82,7 +82,7 @@ START_TEST(get_pages_ubuf_refs)
 		ck_assert_ptr_eq(pages[k], find_page(buf + k * PAGE_SIZE));
 		ck_assert_ptr_eq(page_address(pages[k]), buf + k * PAGE_SIZE);
 		ck_assert_int_eq(pages[k]->gets, 1);
-		ck_assert_int_eq(pages[k]->pincount, 0);
+		ck_assert_int_eq(page_pincount(pages[k]), 0);
 		ck_assert_int_eq(page_ref_count(pages[k]), 2);
 		ck_assert_int_eq(pages[k]->owner.site->line, line);
 		ck_assert_int_eq(pages[k]->owner.tid, (int)syscall(SYS_gettid));
@@ -362,8 +362,8 @@ START_TEST(extract_ubuf_pins)
 	ck_assert_uint_eq(iov_iter_count(&it), 0);
 	for (int k = 0; k < 2; k++) {
 		ck_assert_ptr_eq(pages[k], find_page(buf + k * PAGE_SIZE));
-		ck_assert_int_eq(pages[k]->pincount, 1);
-		ck_assert_int_eq(pages[k]->source_pins, 1);	/* no FOLL_WRITE */
+		ck_assert_int_eq(page_pincount(pages[k]), 1);
+		ck_assert_int_eq(page_pins(pages[k], PAGE_PIN_SOURCE), 1); /* no FOLL_WRITE */
 		ck_assert_int_eq(pages[k]->gets, 0);
 		ck_assert_int_eq(page_ref_count(pages[k]), 1 + GUP_PIN_COUNTING_BIAS);
 		ck_assert(page_maybe_dma_pinned(pages[k]));
@@ -394,8 +394,10 @@ START_TEST(extract_dest_iovec_first_segment)
 	ck_assert_int_eq(iov_iter_extract_pages(&it, &pages, SIZE_MAX, 4, 0, &off0), 20);
 	ck_assert_ptr_eq(pages, arr);	/* the caller's array is used */
 	ck_assert_uint_eq(off0, 10);
-	ck_assert_int_eq(arr[0]->pincount, 1);
-	ck_assert_int_eq(arr[0]->source_pins, 0);	/* FOLL_WRITE: a destination pin */
+	ck_assert_int_eq(page_pincount(arr[0]), 1);
+	/* FOLL_WRITE: a destination pin */
+	ck_assert_int_eq(page_pins(arr[0], PAGE_PIN_SOURCE), 0);
+	ck_assert_int_eq(page_pins(arr[0], PAGE_PIN_DEST), 1);
 	unpin_user_page(arr[0]);
 	ck_assert_ptr_eq(iter_iov(&it), &iov[2]);
 	/* ITER_ALLOW_P2PDMA is accepted and means nothing here. */

@@ -17,15 +17,16 @@
 
 #include "unit.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
+/* A sanitizer (ASan, TSan) installs its own SIGSEGV handler: the default the trap chains to. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
 #endif
 #endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
+#ifndef UNDER_SANITIZER
+#define UNDER_SANITIZER 0
 #endif
 
 START_TEST(healthy_copies)
@@ -201,7 +202,7 @@ START_TEST(unowned_fault_still_crashes)
 
 	page_protect(buf, PROT_NONE);
 	status = run_in_child(crash_after_trap, buf);
-	if (UNDER_ASAN)	/* chained to ASan's handler, which reports and exits */
+	if (UNDER_SANITIZER)	/* chained to the sanitizer's handler, which reports and exits */
 		ck_assert(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status)));
 	else
 		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
@@ -299,7 +300,7 @@ START_TEST(sent_segv_default_or_ignored)
 {
 	int status = run_in_child(sent_segv, NULL);
 
-	if (UNDER_ASAN)
+	if (UNDER_SANITIZER)
 		ck_assert(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status)));
 	else
 		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Shared fixtures for the libpinit unit suites; see unit.h. */
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -144,13 +146,62 @@ int run_in_child(void (*fn)(void *arg), void *arg)
 	return status;
 }
 
+/*
+ * The skips of a run, in memory shared with the forked test processes (Check's
+ * CK_FORK), so the runner sees what each child recorded.
+ */
+#define MAX_SKIPS 256
+struct skip_log {
+	int n;
+	struct {
+		char test[64];
+		char why[192];
+	} skip[MAX_SKIPS];
+};
+static struct skip_log *skips;
+
+void unit_record_skip(const char *test_fn, const char *fmt, ...)
+{
+	size_t len = strlen(test_fn);
+	va_list ap;
+	int k;
+
+	ck_assert_msg(skips, "unit_skip() outside unit_main()");
+	k = __atomic_fetch_add(&skips->n, 1, __ATOMIC_RELAXED);
+	if (k >= MAX_SKIPS)
+		return;
+	/* START_TEST(name) defines name_fn */
+	if (len > 3 && !strcmp(test_fn + len - 3, "_fn"))
+		len -= 3;
+	snprintf(skips->skip[k].test, sizeof(skips->skip[k].test), "%.*s", (int)len, test_fn);
+	va_start(ap, fmt);
+	vsnprintf(skips->skip[k].why, sizeof(skips->skip[k].why), fmt, ap);
+	va_end(ap);
+}
+
 int unit_main(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
-	int failed;
+	int run, failed, nskip;
 
+	skips = mmap(NULL, sizeof(*skips), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		     0);
+	if (skips == MAP_FAILED) {
+		perror("unit_main: mmap");
+		return EXIT_FAILURE;
+	}
+	skips->n = 0;
 	srunner_run_all(sr, CK_ENV);
+	run = srunner_ntests_run(sr);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	nskip = skips->n < MAX_SKIPS ? skips->n : MAX_SKIPS;
+	for (int k = 0; k < nskip; k++)
+		printf("SKIP: %s: %s\n", skips->skip[k].test, skips->skip[k].why);
+	if (skips->n)
+		printf("%d of %d tests skipped\n", skips->n, run);
+	fflush(stdout);
+	if (failed)
+		return EXIT_FAILURE;
+	return run > 0 && skips->n >= run ? 77 : EXIT_SUCCESS;
 }

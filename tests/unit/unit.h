@@ -92,7 +92,35 @@ uint64_t violations_of(enum ledger_violation kind);
  */
 int run_in_child(void (*fn)(void *arg), void *arg);
 
-/* Run @s with a srunner (CK_FORK as configured) and return the exit status. */
+/* ---- skipping ---- */
+
+/*
+ * End the current test as skipped, saying why (printf format): a feature this
+ * kernel or machine lacks. Use in the test body itself: it returns from the
+ * test function. Check counts the test as passed; unit_main() lists the skips.
+ */
+#define unit_skip(...)                                   \
+	do {                                             \
+		unit_record_skip(__func__, __VA_ARGS__); \
+		return;                                  \
+	} while (0)
+
+/* Skip the current test when @why (the reason a feature is missing) is not NULL. */
+#define unit_require(why)                           \
+	do {                                        \
+		const char *unit_why_ = (why);      \
+		if (unit_why_)                      \
+			unit_skip("%s", unit_why_); \
+	} while (0)
+
+void unit_record_skip(const char *test_fn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Run @s with a srunner (CK_FORK as configured) and return the exit status:
+ * 1 when a test failed; else 77 (skip) when every test skipped; else 0. The
+ * skipped tests are listed with their reasons either way.
+ */
 int unit_main(Suite *s);
 
 #endif

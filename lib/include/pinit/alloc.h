@@ -9,11 +9,34 @@
 
 #include <stddef.h>
 
-/* malloc()/calloc() unless an injected failure is due, then NULL with errno ENOMEM. */
+/**
+ * pinit_malloc() - malloc(), unless an injected failure is due
+ * @size: bytes
+ *
+ * Context: Any thread; lock-free.
+ * Return: the memory, or NULL with errno ENOMEM.
+ */
 void *pinit_malloc(size_t size);
+
+/**
+ * pinit_calloc() - calloc(), unless an injected failure is due
+ * @nmemb: elements
+ * @size: bytes each
+ *
+ * Context: Any thread; lock-free.
+ * Return: the zeroed memory, or NULL with errno ENOMEM.
+ */
 void *pinit_calloc(size_t nmemb, size_t size);
 
-/* Let @skip allocations succeed, then fail the next @nfail (0 disables injection). */
+/**
+ * pinit_fail_allocs() - inject allocation failures
+ * @skip: allocations that succeed first
+ * @nfail: allocations that fail after those (0 disables injection)
+ *
+ * Counts every pinit_malloc() and pinit_calloc() of every thread.
+ *
+ * Context: Any thread; for tests.
+ */
 void pinit_fail_allocs(unsigned int skip, unsigned int nfail);
 
 #endif

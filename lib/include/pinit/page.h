@@ -50,36 +50,108 @@ struct pin_owner {
 	int tid;
 };
 
+/*
+ * The kinds of pin a page holds. Check mode write-protects a page while it
+ * holds source pins and no other short-term pin; long-term pins (io_uring
+ * registrations) cover a page for its lifetime and never protect it.
+ */
+enum page_pin {
+	PAGE_PIN_SOURCE,	/* short-term, taken without FOLL_WRITE (an I/O source) */
+	PAGE_PIN_DEST,		/* short-term, taken with FOLL_WRITE (an I/O destination) */
+	PAGE_PIN_LONGTERM,	/* FOLL_LONGTERM */
+	NR_PAGE_PINS
+};
+
+/*
+ * All of a page's pins are one atomic word, PIN_FIELD_BITS per kind, changed
+ * only by compare-and-swap: a release checks for and takes a pin of its kind in
+ * one step, and no reader ever sees one kind counted and another not yet.
+ */
+#define PIN_FIELD_BITS 21
+#define PIN_FIELD_MAX ((1U << PIN_FIELD_BITS) - 1)
+_Static_assert(NR_PAGE_PINS * PIN_FIELD_BITS <= 64, "every kind's pins fit one 64-bit word");
+
+static inline unsigned int pin_field(uint64_t pins, enum page_pin kind)
+{
+	return (pins >> (kind * PIN_FIELD_BITS)) & PIN_FIELD_MAX;
+}
+
+static inline uint64_t pin_unit(enum page_pin kind)
+{
+	return (uint64_t)1 << (kind * PIN_FIELD_BITS);
+}
+
 struct page {
 	uintptr_t addr;			/* page-aligned virtual address */
 	atomic_int refcount;		/* _refcount, as described above */
-	atomic_int pincount;		/* exact number of pins (all kinds) */
-	atomic_int longterm;		/* of which FOLL_LONGTERM */
-	atomic_int source_pins;		/* of which taken without FOLL_WRITE */
+	_Atomic uint64_t pins;		/* pins by kind, read with pin_field() */
 	atomic_int gets;		/* outstanding FOLL_GET references */
 	atomic_uint flags;		/* PG_* */
-	atomic_int lock;		/* check-mode protection transitions only */
+	/*
+	 * A spinlock for check-mode protection transitions only. Lock order:
+	 * after the arena's lock; nothing under it. The SIGSEGV trap takes it
+	 * (arena_handle_fault()), so nothing may write an arena page holding it.
+	 */
+	atomic_int lock;
 	struct pin_owner owner;		/* last acquisition */
 	struct page *hash_next;		/* table chain (non-arena pages) */
 };
 
-/* The page descriptor for the page containing @addr; created on first use. NULL only on ENOMEM. */
+/**
+ * virt_to_page() - the descriptor of the page holding an address
+ * @addr: any address
+ *
+ * Created on first use; it lives until pinit_pages_reset().
+ *
+ * Context: Any thread. Lock-free once it exists; creating it takes a shard
+ * lock of the descriptor table.
+ * Return: the descriptor, or NULL without memory.
+ */
 struct page *virt_to_page(const void *addr);
 
-/* The descriptor if one exists, else NULL (never creates). */
+/**
+ * find_page() - the descriptor of an address, if there is one
+ * @addr: any address
+ *
+ * Context: Any thread; lock-free.
+ * Return: the descriptor, or NULL if none was made (never creates one).
+ */
 struct page *find_page(const void *addr);
 
+/* Accessors: lock-free reads of one descriptor, as the kernel's. */
 static inline void *page_address(const struct page *page)
 {
 	return (void *)page->addr;
 }
 
-/* The page @n pages after @page in the address space. */
+/**
+ * nth_page() - the page @n pages after @page in the address space
+ * @page: a descriptor
+ * @n: pages on
+ *
+ * Context: as virt_to_page().
+ * Return: as virt_to_page().
+ */
 struct page *nth_page(struct page *page, size_t n);
 
 static inline int page_ref_count(const struct page *page)
 {
 	return atomic_load_explicit(&page->refcount, memory_order_relaxed);
+}
+
+/* The pins of @kind that @page holds. */
+static inline int page_pins(const struct page *page, enum page_pin kind)
+{
+	return pin_field(atomic_load(&page->pins), kind);
+}
+
+/* The exact number of pins of every kind (the folio's _pincount). */
+static inline int page_pincount(const struct page *page)
+{
+	uint64_t pins = atomic_load(&page->pins);
+
+	return pin_field(pins, PAGE_PIN_SOURCE) + pin_field(pins, PAGE_PIN_DEST) +
+	       pin_field(pins, PAGE_PIN_LONGTERM);
 }
 
 static inline bool PageDirty(const struct page *page)
@@ -92,29 +164,70 @@ static inline bool page_is_large(const struct page *page)
 	return atomic_load_explicit(&page->flags, memory_order_relaxed) & PG_large;
 }
 
-/*
- * folio_maybe_dma_pinned(): exact for large pages, otherwise
- * refcount >= GUP_PIN_COUNTING_BIAS ("false means definitely not pinned, true
- * means probably pinned").
+/**
+ * page_maybe_dma_pinned() - folio_maybe_dma_pinned()
+ * @page: the page
+ *
+ * Context: Any thread; lock-free.
+ * Return: for a large page, whether it holds a pin (exact); otherwise
+ * whether refcount >= GUP_PIN_COUNTING_BIAS: "false means definitely not
+ * pinned, true means probably pinned".
  */
 bool page_maybe_dma_pinned(const struct page *page);
 
-/* Mark @page as part of a large folio (pins counted in pincount, not BIAS). */
+/**
+ * page_set_large() - count a page's pins exactly (a large folio) or by BIAS
+ * @page: the page, neither referenced nor pinned
+ * @large: true for a large folio
+ *
+ * Context: Any thread; before the page is used.
+ */
 void page_set_large(struct page *page, bool large);
 
-/* set_page_dirty_lock() / ClearPageDirty(). */
+/**
+ * set_page_dirty_lock() - mark a page dirty
+ * @page: the page
+ *
+ * Counts a clean page made dirty in the ledger (P-4).
+ *
+ * Context: Any thread; lock-free.
+ */
 void set_page_dirty_lock(struct page *page);
+
+/**
+ * clear_page_dirty() - ClearPageDirty()
+ * @page: the page
+ *
+ * Context: Any thread; lock-free.
+ */
 void clear_page_dirty(struct page *page);
 
-/* MMF_HAS_PINNED: set the first time this process pins; sticky (P-2). */
+/**
+ * mm_has_pinned() - MMF_HAS_PINNED
+ *
+ * Context: Any thread; lock-free.
+ * Return: true once this process has pinned a page; sticky (P-2).
+ */
 bool mm_has_pinned(void);
 
-/* Walk every descriptor that exists; stop early if @fn returns non-zero. */
+/**
+ * for_each_page() - call @fn on every descriptor that exists
+ * @fn: the callback; a non-zero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Arena pages first, then the descriptor table.
+ *
+ * Context: Any thread; lock-free: descriptors made during the walk may be
+ * missed.
+ * Return: the first non-zero value @fn returned, else 0.
+ */
 int for_each_page(int (*fn)(struct page *page, void *arg), void *arg);
 
-/*
- * Forget every non-arena descriptor and clear has_pinned. For tests only; the
- * caller guarantees no page is referenced or pinned and no thread uses them.
+/**
+ * pinit_pages_reset() - forget every non-arena descriptor and clear has_pinned
+ *
+ * Context: For tests only: no page may be referenced or pinned, and no other
+ * thread may use a descriptor.
  */
 void pinit_pages_reset(void);
 

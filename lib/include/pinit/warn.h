@@ -22,27 +22,64 @@ struct pinit_warning {
 	const char *what;		/* the condition, as in WARN_ON(cond) */
 };
 
-/* Count a warning for @site; returns true so it can be used as WARN_ON(). */
+/**
+ * pinit_warn() - count a warning
+ * @site: the caller of the library entry point
+ * @what: the condition, as in WARN_ON(cond)
+ *
+ * Logged to stderr if it is the first from @site among the first 64 sites,
+ * and the log is not quiet.
+ *
+ * Context: Any thread; takes warn_lock.
+ * Return: true, so that it can stand for WARN_ON()'s value.
+ */
 bool pinit_warn(const struct pinit_site *site, const char *what);
 
-/* Log "BUG: @what" with @site and abort(). */
+/**
+ * pinit_bug() - log "BUG: @what" with @site and abort()
+ * @site: the caller of the library entry point
+ * @what: the condition
+ *
+ * Context: Any thread. Does not return.
+ */
 __attribute__((noreturn)) void pinit_bug(const struct pinit_site *site, const char *what);
 
-/* Warnings counted since start (or since the last pinit_warn_reset()). */
+/**
+ * pinit_warn_count() - warnings counted since start or the last reset
+ *
+ * Context: Any thread; lock-free.
+ * Return: the count.
+ */
 uint64_t pinit_warn_count(void);
 
-/*
- * Copy the most recent warning into @w; false if there has been none since the
- * last reset.
+/**
+ * pinit_warn_last() - the most recent warning
+ * @w: receives it
+ *
+ * Context: Any thread; takes warn_lock.
+ * Return: true, or false if there was none since the last reset.
  */
 bool pinit_warn_last(struct pinit_warning *w);
 
-/* Zero the counter and forget the last warning (tests). */
+/**
+ * pinit_warn_reset() - zero the counter, forget the last warning and the
+ * sites already logged
+ *
+ * Context: For tests; takes warn_lock.
+ */
 void pinit_warn_reset(void);
 
-/* Silence (or restore) the stderr log; counting continues. */
+/**
+ * pinit_warn_set_quiet() - silence (or restore) the stderr log
+ * @quiet: true to silence
+ *
+ * Counting continues.
+ *
+ * Context: Any thread.
+ */
 void pinit_warn_set_quiet(bool quiet);
 
+/* WARN_ON(): true if @cond holds, after counting a warning for @site. */
 #define PINIT_WARN_ON(cond, site) ((cond) ? pinit_warn((site), #cond) : false)
 
 #endif
