@@ -102,7 +102,8 @@ if timeout 10 unshare -Urm true 2>/dev/null; then
 	timeout 20 unshare -Urm "$PINFS" "$src" "$mnt" -f -o passthrough 2>"$WORK/userns.log" ||
 		rc=$?
 	[ "$rc" = 1 ] || fail "in a user namespace: exit status $rc, want 1"
-	[ "$(wc -l <"$WORK/userns.log")" = 1 ] &&
+	# one line about passthrough (a daemon without file handles also notes its atime)
+	[ "$(grep -c passthrough "$WORK/userns.log")" = 1 ] &&
 		grep -q "passthrough: the kernel refused it.*CAP_SYS_ADMIN" "$WORK/userns.log" ||
 		fail "in a user namespace: $(cat "$WORK/userns.log")"
 	is_mounted "$mnt" && fail "a refused mount is still mounted"
