@@ -16,6 +16,8 @@ FUSE_URING_FD=""
 FUSE_URING_WHY=""
 
 fuse_uring_enable() {
+	# a modular fuse has no parameters until loaded (a fresh machine before its first mount)
+	[ -e "$FUSE_URING_PARAM" ] || modprobe -q fuse 2>/dev/null
 	if [ ! -e "$FUSE_URING_PARAM" ]; then
 		FUSE_URING_WHY="this kernel has no FUSE over io_uring ($FUSE_URING_PARAM is missing: Linux 6.14 or later with CONFIG_FUSE_IO_URING)"
 		return 1
