@@ -23,7 +23,9 @@
  *    than queues, one entry per queue it serves). An entry waits in the kernel
  *    only while its worker is free, as a worker blocked in read() on /dev/fuse
  *    would: holds, the receive gate and the spare workers of loop.h keep their
- *    meaning. Worker 0 also serves /dev/fuse.
+ *    meaning, per queue. Unlike /dev/fuse, a request waits for a worker of its
+ *    CPU's queue even while other workers are idle. Worker 0 also serves
+ *    /dev/fuse.
  *  - libfuse gets a request as one buffer: the worker copies fuse_in_header
  *    and the opcode's header in front of the payload, so a WRITE's data is
  *    used in place, page-aligned. A READ is read into the payload itself
