@@ -73,6 +73,11 @@ static void patch_init_reply(struct iovec *iov, int count)
 	flags = out->flags;
 	if (flags & FUSE_INIT_EXT) {	/* a kernel before 5.17 has no flags2 */
 		add = (FUSE_DIRECT_IO_ALLOW_MMAP | init.requested) & init.result.offered;
+		/* Once granted, the kernel waits for the ring: grant it only if it can be made. */
+		if ((add & FUSE_OVER_IO_URING) &&
+		    transport_uring_prepare(out->max_write,
+					    (flags & FUSE_MAX_PAGES) ? out->max_pages : 0))
+			add &= ~FUSE_OVER_IO_URING;
 		flags |= add | (uint64_t)out->flags2 << 32;
 		out->flags2 = flags >> 32;
 		if (add & FUSE_PASSTHROUGH)

@@ -401,8 +401,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		pool_destroy();
 		return ret;
 	}
-	l.ring = fs->opts->transport == TRANSPORT_URING &&
-		 !transport_uring_start(fs, nthreads, l.stop_fd);
+	l.ring = !transport_uring_start(l.stop_fd);
 	if (fs->opts->control)
 		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));

@@ -94,7 +94,7 @@ static struct {
 	pthread_mutex_t lock;		/* the start barrier, the entries and their arenas */
 	pthread_cond_t arrived_cond;
 	unsigned int arrived;
-	bool setup_failed;
+	int setup_err;			/* the first worker's, if its ring could not be set up */
 	struct arena *arenas[MAX_ARENAS];
 	unsigned int narenas;
 	struct ring_entry **entries;
@@ -139,59 +139,91 @@ fallback:
 	return c > 0 ? (unsigned int)c : 1;
 }
 
-bool transport_uring_check(struct pinfs *fs)
+/* The parameters of every worker's ring (and of the probe). */
+static struct io_uring_params ring_params(void)
+{
+	return (struct io_uring_params){
+		.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER |
+			 IORING_SETUP_DEFER_TASKRUN,
+		.cq_entries = RING_CQ_ENTRIES,
+	};
+}
+
+void transport_uring_configure(struct pinfs *fs, unsigned int nworkers)
+{
+	ring.fs = fs;
+	ring.dev_fd = fuse_session_fd(fs->se);
+	ring.nworkers = nworkers;
+	ring.gated = fs->opts->control != NULL;
+}
+
+int transport_uring_prepare(uint32_t max_write, uint16_t max_pages)
+{
+	struct io_uring_params p = ring_params();
+	struct io_uring probe;
+	size_t payload, entries;
+	int err;
+
+	if (!ring.fs)
+		return -EINVAL;	/* not configured: never granted */
+	/* The kernel wants room for its largest request or reply (ring->max_payload_sz). */
+	payload = max_write > FUSE_MIN_READ_BUFFER ? max_write : FUSE_MIN_READ_BUFFER;
+	if ((size_t)max_pages * PAGE_SIZE > payload)
+		payload = (size_t)max_pages * PAGE_SIZE;
+	ring.payload_size = (payload + PAGE_SIZE - 1) & PAGE_MASK;
+	ring.run_pages = 1 + ring.payload_size / PAGE_SIZE;
+	ring.nqueues = possible_cpus();
+	/* Every worker's first entries, and as many again for lock waiters. */
+	entries = 2 * (ring.nworkers > ring.nqueues ? ring.nworkers : ring.nqueues);
+	ring.arenas[0] = arena_create(entries * ring.run_pages, arena_flags());
+	if (!ring.arenas[0]) {
+		err = -errno;
+		fprintf(stderr, "pinfs: transport=uring: cannot map %zu MiB for ring entries (%s); "
+				"using /dev/fuse\n",
+			entries * ring.run_pages * PAGE_SIZE >> 20, strerror(-err));
+		return err;
+	}
+	ring.narenas = 1;
+	err = io_uring_queue_init_params(RING_SQ_ENTRIES, &probe, &p);
+	if (!err)
+		io_uring_queue_exit(&probe);
+	ring.workers = err ? NULL : calloc(ring.nworkers, sizeof(*ring.workers));
+	if (!ring.workers) {
+		err = err ? err : -ENOMEM;
+		fprintf(stderr, "pinfs: transport=uring: cannot set up an io_uring (%s); using "
+				"/dev/fuse\n",
+			strerror(-err));
+		arena_destroy(ring.arenas[0]);
+		ring.narenas = 0;
+		return err;
+	}
+	for (unsigned int k = 0; k < ring.nworkers; k++) {
+		pthread_mutex_init(&ring.workers[k].lock, NULL);
+		ring.workers[k].wake_fd = -1;
+	}
+	atomic_store(&ring.active, true);
+	return 0;
+}
+
+bool transport_uring_check(void)
 {
 	struct init_ext_result init;
 
 	init_ext_result(&init);
 	if (init.done && (init.granted & FUSE_OVER_IO_URING))
 		return true;
-	fprintf(stderr, "pinfs: transport=uring: the kernel offers no FUSE over io_uring (Linux "
-			"6.14 or later, with /sys/module/fuse/parameters/enable_uring set to Y); "
-			"using /dev/fuse\n");
-	return false;
+	if (!(init.offered & FUSE_OVER_IO_URING))
+		fprintf(stderr, "pinfs: transport=uring: the kernel offers no FUSE over io_uring "
+				"(Linux 6.14 or later, with /sys/module/fuse/parameters/enable_uring "
+				"set to Y); using /dev/fuse\n");
+	return false;	/* else transport_uring_prepare() said why */
 }
 
-int transport_uring_start(struct pinfs *fs, unsigned int nworkers, int stop_fd)
+int transport_uring_start(int stop_fd)
 {
-	struct init_ext_result init;
-	size_t payload, entries;
-
-	init_ext_result(&init);
-	if (!init.done || !(init.granted & FUSE_OVER_IO_URING))
+	if (!atomic_load(&ring.active))
 		return -EOPNOTSUPP;
-	/* The kernel wants room for its largest request or reply (ring->max_payload_sz). */
-	payload = init.max_write > FUSE_MIN_READ_BUFFER ? init.max_write : FUSE_MIN_READ_BUFFER;
-	if ((size_t)init.max_pages * PAGE_SIZE > payload)
-		payload = (size_t)init.max_pages * PAGE_SIZE;
-	ring.payload_size = (payload + PAGE_SIZE - 1) & PAGE_MASK;
-	ring.run_pages = 1 + ring.payload_size / PAGE_SIZE;
-	ring.fs = fs;
-	ring.dev_fd = fuse_session_fd(fs->se);
 	ring.stop_fd = stop_fd;
-	ring.nqueues = possible_cpus();
-	ring.nworkers = nworkers;
-	ring.gated = fs->opts->control != NULL;
-	ring.workers = calloc(nworkers, sizeof(*ring.workers));
-	if (!ring.workers)
-		return -ENOMEM;
-	for (unsigned int k = 0; k < nworkers; k++) {
-		pthread_mutex_init(&ring.workers[k].lock, NULL);
-		ring.workers[k].wake_fd = -1;
-	}
-	/* Every worker's first entries, and as many again for lock waiters. */
-	entries = 2 * (nworkers > ring.nqueues ? nworkers : ring.nqueues);
-	ring.arenas[0] = arena_create(entries * ring.run_pages, arena_flags());
-	if (!ring.arenas[0]) {
-		fprintf(stderr, "pinfs: transport=uring: cannot map %zu MiB for ring entries (%s); "
-				"using /dev/fuse\n",
-			entries * ring.run_pages * PAGE_SIZE >> 20, strerror(errno));
-		free(ring.workers);
-		ring.workers = NULL;
-		return -EOPNOTSUPP;
-	}
-	ring.narenas = 1;
-	atomic_store(&ring.active, true);
 	return 0;
 }
 
@@ -339,19 +371,18 @@ static bool serves_queue(unsigned int index, unsigned int q)
 
 static int worker_setup(struct ring_worker *w, unsigned int index)
 {
-	struct io_uring_params p = {
-		.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER |
-			 IORING_SETUP_DEFER_TASKRUN,
-		.cq_entries = RING_CQ_ENTRIES,
-	};
+	struct io_uring_params p = ring_params();
 	int err;
 
 	w->index = index;
 	w->waiting = calloc(ring.nqueues, sizeof(*w->waiting));
 	pthread_mutex_lock(&w->lock);
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	err = w->wake_fd < 0 ? -errno : 0;
 	pthread_mutex_unlock(&w->lock);
-	if (w->wake_fd < 0 || !w->waiting)
+	if (err)
+		return err;
+	if (!w->waiting)
 		return -ENOMEM;
 	err = io_uring_queue_init_params(RING_SQ_ENTRIES, &w->ring, &p);
 	if (err)
@@ -374,28 +405,28 @@ static void worker_teardown(struct ring_worker *w)
 }
 
 /*
- * Every worker sets up its ring before any registers an entry: if one cannot,
- * all serve /dev/fuse, while the kernel still does (no queue has an entry).
+ * Every worker sets up its ring before any registers an entry. The kernel
+ * granted the ring at INIT and waits for it (transport_uring_prepare()): if a
+ * worker cannot set up its ring now, no worker serves, and the daemon stops.
+ * Returns 0, or the first worker's error.
  */
-static bool barrier(int err)
+static int barrier(int err)
 {
-	bool ok;
-
 	pthread_mutex_lock(&ring.lock);
-	if (err) {
-		if (!ring.setup_failed)
-			fprintf(stderr, "pinfs: transport=uring: setting up a ring failed (%s); "
-					"using /dev/fuse\n",
-				strerror(-err));
-		ring.setup_failed = true;
+	if (err && !ring.setup_err) {
+		fprintf(stderr, "pinfs: transport=uring: setting up a ring failed (%s); the kernel "
+				"granted the ring at INIT and serves the mount only once every "
+				"queue has an entry: stopping\n",
+			strerror(-err));
+		ring.setup_err = err;
 	}
 	ring.arrived++;
 	pthread_cond_broadcast(&ring.arrived_cond);
 	while (ring.arrived < ring.nworkers)
 		pthread_cond_wait(&ring.arrived_cond, &ring.lock);
-	ok = !ring.setup_failed;
+	err = ring.setup_err;
 	pthread_mutex_unlock(&ring.lock);
-	return ok;
+	return err;
 }
 
 /* ---- serving ---- */
@@ -461,7 +492,7 @@ static void take_commits(struct ring_worker *w)
 }
 
 /*
- * Worker 0: FORGET, INTERRUPT and anything sent before the ring was ready. It
+ * Worker 0: FORGET, INTERRUPT and whatever else the kernel sends there. It
  * is the only reader of /dev/fuse, so a read after poll() said POLLIN finds
  * its request.
  */
@@ -588,10 +619,10 @@ int transport_uring_serve(struct pinfs_thread *th, unsigned int index)
 	if (!atomic_load(&ring.active) || index >= ring.nworkers)
 		return -EOPNOTSUPP;
 	w = &ring.workers[index];
-	err = worker_setup(w, index);
-	if (!barrier(err)) {
+	err = barrier(worker_setup(w, index));
+	if (err) {
 		worker_teardown(w);
-		return -EOPNOTSUPP;
+		return err;
 	}
 	self = w;
 	err = worker_loop(w, th);

@@ -12,8 +12,8 @@
  * and the opcode's own header into the header buffer, the rest into the
  * payload); the reply is written into the same buffers and sent with
  * FUSE_IO_URING_CMD_COMMIT_AND_FETCH, which leaves the entry waiting for the
- * next request. FORGET and INTERRUPT still come through /dev/fuse, and
- * /dev/fuse serves everything until every queue has an entry.
+ * next request. FORGET and INTERRUPT still come through /dev/fuse; the
+ * kernel holds every other request until every queue has an entry.
  *
  * How pinfs uses it:
  *  - Each worker (loop.h) owns one io_uring, created single-issuer with
@@ -48,13 +48,18 @@
  *    payload page from registration until the ring is gone (spec §5
  *    scenario 26).
  * If the kernel does not offer FUSE_OVER_IO_URING (the fuse module's
- * enable_uring parameter is off, or Linux before 6.14), or the rings cannot be
- * set up, pinfs says so in one line and serves /dev/fuse as without the option.
+ * enable_uring parameter is off, or Linux before 6.14), or the entries' buffers
+ * or an io_uring cannot be made when INIT is answered, pinfs does not grant it,
+ * says so in one line and serves /dev/fuse as without the option. Once
+ * granted, the kernel serves the mount only over the ring (it holds every
+ * request until each queue has an entry): a worker whose ring still cannot be
+ * set up stops the daemon.
  */
 #ifndef PINFS_TRANSPORT_URING_H
 #define PINFS_TRANSPORT_URING_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -63,25 +68,37 @@
 struct page;
 struct pinfs_thread;
 
-/*
- * After INIT (init_ext_negotiate()): whether the kernel granted the ring. If
- * not, prints the one line that says why and that /dev/fuse serves instead.
- */
-bool transport_uring_check(struct pinfs *fs);
+/* Before INIT, after daemonizing: the session and the number of workers that will serve. */
+void transport_uring_configure(struct pinfs *fs, unsigned int nworkers);
 
 /*
- * loop.c, before the workers start: prepare @nworkers workers' rings; a worker
- * returns once @stop_fd (the loop's eventfd) is readable. Returns 0, or
- * -EOPNOTSUPP when the ring is not to be used (then /dev/fuse serves).
+ * init_ext.c, as the INIT reply goes out, if the kernel offers the ring: map
+ * the entries' buffers (@max_write and @max_pages size them) and try an
+ * io_uring with the workers' parameters. Returns 0: grant the ring; or -errno
+ * after one line saying that /dev/fuse serves.
  */
-int transport_uring_start(struct pinfs *fs, unsigned int nworkers, int stop_fd);
+int transport_uring_prepare(uint32_t max_write, uint16_t max_pages);
+
+/*
+ * After INIT (init_ext_negotiate()): whether the ring was granted. If the
+ * kernel did not offer it, prints the one line that says why and that
+ * /dev/fuse serves instead.
+ */
+bool transport_uring_check(void);
+
+/*
+ * loop.c, before the workers start: 0 if the ring was granted, and a worker
+ * then returns once @stop_fd (the loop's eventfd) is readable; -EOPNOTSUPP if
+ * /dev/fuse serves.
+ */
+int transport_uring_start(int stop_fd);
 
 /*
  * Worker @index (0 .. nworkers - 1) serves its ring, and worker 0 /dev/fuse,
  * until the session ends or the stop eventfd fires; @th is its thread context
- * (its receive buffer serves /dev/fuse). Returns 0, -EOPNOTSUPP if the rings
- * could not be set up (the worker serves /dev/fuse instead, as all do then),
- * or another -errno.
+ * (its receive buffer serves /dev/fuse). Returns 0, -EOPNOTSUPP without the
+ * ring (the worker serves /dev/fuse instead), or another -errno (the session
+ * must end: also when another worker's ring could not be set up).
  */
 int transport_uring_serve(struct pinfs_thread *th, unsigned int index);
 

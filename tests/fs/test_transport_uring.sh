@@ -3,6 +3,10 @@
 # -o transport=uring: FUSE over io_uring (fs/transport_uring.h). The fuse module's
 # enable_uring is set for the test's duration and put back after (tests/fuse_uring.sh).
 #  1. with the kernel's offer off, the mount says so in one line and /dev/fuse serves;
+#     With the kernel offering it but its buffers unmappable when INIT is answered
+#     (fail_inject.so), the ring is not granted: one line, and /dev/fuse serves;
+#     a worker that cannot set up its ring after the grant stops the daemon
+#     (the kernel would hold every request for the ring);
 #  2. the options it excludes are refused;
 #  3. the payload buffers in use: O_DIRECT WRITE payloads arrive page-aligned and go to the
 #     backing file from where they lie, aligned O_DIRECT READs are read straight into the
@@ -47,6 +51,47 @@ echo Y >"$FUSE_URING_PARAM"
 [ "$(stat_of "$WORK/off.sock" name)" = dev ] || fail "stats do not say /dev/fuse"
 pinfs_umount "$mnt" || fail "daemon exit status after the fallback"
 pass "enable_uring off: one line, /dev/fuse serves"
+
+INJECT=$TESTBIN/fail_inject.so
+if [ ! -e "$INJECT" ] || ldd "$PINFS" | grep -q 'lib[at]san'; then
+	echo "skip: no fail_inject.so, or a sanitized pinfs (no LD_PRELOAD): ring setup failures"
+else
+	# The entries' arena of a -s daemon: 2 x max(workers, queues) runs of a header page
+	# and the payload (fs/transport_uring.c).
+	mnt=$(newdir mnt-size)
+	pinfs_mount "$src" "$mnt" -s -o transport=uring,control="$WORK/size.sock"
+	read -r q w p <<<"$(stat_of "$WORK/size.sock" queues) $(stat_of "$WORK/size.sock" workers) \
+		$(stat_of "$WORK/size.sock" payload_bytes)"
+	pinfs_umount "$mnt" || fail "daemon exit status (sizing mount)"
+	[ -n "$p" ] && [ "$p" -gt 0 ] || fail "no ring numbers in stats: queues '$q' payload '$p'"
+	arena=$((2 * (w > q ? w : q) * (p + 4096)))
+
+	mnt=$(newdir mnt-nomap)
+	FAIL_MMAP=$arena LD_PRELOAD=$INJECT \
+		pinfs_mount "$src" "$mnt" -s -o transport=uring,control="$WORK/nomap.sock"
+	[ "$(grep -c "transport=uring" "$DAEMON_LOG")" = 1 ] &&
+		grep -q "cannot map .* for ring entries.*using /dev/fuse" "$DAEMON_LOG" ||
+		{ cat "$DAEMON_LOG"; fail "no single fallback line with the entries unmappable"; }
+	[ "$(timeout 10 cat "$mnt/g")" = data ] ||
+		fail "no data over /dev/fuse with the entries unmappable"
+	[ "$(stat_of "$WORK/nomap.sock" name)" = dev ] || fail "stats do not say /dev/fuse"
+	pinfs_umount "$mnt" || fail "daemon exit status after the entries failed"
+	pass "ring offered, entries unmappable: not granted, one line, /dev/fuse serves"
+
+	# eventfd 1 is the loop's stop eventfd, 2 the worker's wake eventfd (no control socket)
+	mnt=$(newdir mnt-noring)
+	rc=0
+	FAIL_EVENTFD=eventfd:2 LD_PRELOAD=$INJECT timeout -k 5 30 \
+		"$PINFS" "$src" "$mnt" -f -s -o transport=uring 2>"$WORK/noring.log" &
+	pid=$!
+	MOUNTS+=("$mnt")
+	timeout 10 cat "$mnt/g" >/dev/null 2>&1
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] && grep -q "setting up a ring failed.*stopping" "$WORK/noring.log" ||
+		{ cat "$WORK/noring.log"; fail "a worker without its ring: exit status $rc"; }
+	wait_mount "$mnt" gone || fail "the mount stayed after the daemon stopped"
+	pass "a worker that cannot set up its ring after the grant stops the daemon, exit 1"
+fi
 
 # ---- 2. what the ring excludes ----
 for bad in clone_fd splice=rw splice=read vmsplice; do
