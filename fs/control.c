@@ -12,8 +12,11 @@
 #include "config.h"
 #include "control.h"
 #include "ctl_server.h"
+#include "forkprobe.h"
 #include "hold.h"
+#include "passthrough.h"
 #include "stats.h"
+#include "transport_uring.h"
 
 static void engine_stats(struct ctl_engine_stats *es, const struct stats_snapshot *s,
 			 enum stats_engine k)
@@ -58,6 +61,8 @@ static void control_stats(struct ctl_stats *st)
 	st->batches.submissions = s.batch_submissions;
 	st->batches.reads = s.batch_reads;
 	hold_counts(&st->holds.armed, &st->holds.held);
+	transport_uring_stats(st);
+	passthrough_counts(&st->passthrough.opens, &st->passthrough.backing_ids);
 }
 
 static const struct ctl_service pinfs_control = {
@@ -68,6 +73,7 @@ static const struct ctl_service pinfs_control = {
 	.wait = hold_wait,
 	.release = hold_release,
 	.closed = hold_release_owner,
+	.forkprobe = forkprobe,
 };
 
 int control_listen(const char *path)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* A connection to a control socket; see ctl_conn.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,26 @@ int ctl_release(struct ctl_conn *c, int id)
 	int ret = ctl_call(c, &req, &rep);
 
 	return ret ? ret : rep.released;
+}
+
+int ctl_forkprobe(struct ctl_conn *c, const unsigned char *needle, size_t len, bool *visible,
+		  char *where, size_t wlen)
+{
+	struct ctl_request req = { .cmd = CTL_FORKPROBE };
+	struct ctl_reply rep;
+	int ret;
+
+	if (!len || len > CTL_FORKPROBE_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < len; k++)
+		req.forkprobe.encoded[k] = needle[k] ^ CTL_FORKPROBE_KEY;
+	req.forkprobe.len = len;
+	ret = ctl_call(c, &req, &rep);
+	if (!ret) {
+		*visible = rep.forkprobe.visible;
+		snprintf(where, wlen, "%s", rep.forkprobe.where);
+	}
+	return ret;
 }
 
 int ctl_forker(struct ctl_conn *c, bool on, unsigned int interval_us, unsigned long *forks)

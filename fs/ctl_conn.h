@@ -51,5 +51,12 @@ int ctl_wait(struct ctl_conn *c, int id, unsigned int timeout_ms);
 int ctl_release(struct ctl_conn *c, int id);
 /* `forker on interval_us=@interval_us` / `forker off`; off sets *@forks (may be NULL). */
 int ctl_forker(struct ctl_conn *c, bool on, unsigned int interval_us, unsigned long *forks);
+/*
+ * `forkprobe`: does a child the daemon forks now see the @len bytes at
+ * @needle (sent encoded, so that only the data itself holds them)? *@visible,
+ * and the child's mapping that held them in @where.
+ */
+int ctl_forkprobe(struct ctl_conn *c, const unsigned char *needle, size_t len, bool *visible,
+		  char *where, size_t wlen);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control socket's protocol (docs/control.md); see ctl_proto.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -120,7 +121,7 @@ static bool get_int(struct json_object *o, const char *key, int *v)
 
 /* ---- `stats`: one table of its fields makes both the answer and its reading ---- */
 
-enum field_type { F_U64, F_S64, F_UINT, F_BOOL };
+enum field_type { F_U64, F_S64, F_UINT, F_BOOL, F_NAME };	/* F_NAME: char[8] */
 
 struct stats_field {
 	const char *path;	/* slash-separated members from the answer's top */
@@ -162,7 +163,19 @@ static const struct stats_field stats_fields[] = {
 	FIELD("batches/reads", batches.reads, F_U64),
 	FIELD("holds/armed", holds.armed, F_UINT),
 	FIELD("holds/held", holds.held, F_UINT),
+	FIELD("transport/name", transport.name, F_NAME),
+	FIELD("transport/queues", transport.queues, F_UINT),
+	FIELD("transport/workers", transport.workers, F_UINT),
+	FIELD("transport/entries", transport.entries, F_U64),
+	FIELD("transport/payload_bytes", transport.payload_bytes, F_U64),
+	FIELD("transport/requests", transport.requests, F_U64),
+	FIELD("transport/parked", transport.parked, F_U64),
+	FIELD("transport/reply_bytes/in_place", transport.reply_in_place, F_U64),
+	FIELD("transport/reply_bytes/copied", transport.reply_copied, F_U64),
+	FIELD("passthrough/opens", passthrough.opens, F_U64),
+	FIELD("passthrough/backing_ids", passthrough.backing_ids, F_U64),
 };
+_Static_assert(sizeof(((struct ctl_stats *)0)->transport.name) == 8, "F_NAME is char[8]");
 
 #undef VIOLATION
 #undef ENGINE
@@ -216,6 +229,9 @@ static void stats_encode(struct json_object *top, const struct ctl_stats *st)
 		case F_BOOL:
 			add(o, key, json_object_new_boolean(*(const bool *)v));
 			break;
+		case F_NAME:
+			add(o, key, json_object_new_string(v));
+			break;
 		}
 	}
 }
@@ -251,6 +267,12 @@ static bool stats_decode(struct json_object *top, struct ctl_stats *st)
 			if (!b)
 				return false;
 			*(bool *)v = json_object_get_boolean(b);
+			break;
+		case F_NAME:
+			b = member(o, key, json_type_string);
+			if (!b)
+				return false;
+			snprintf(v, 8, "%s", json_object_get_string(b));
 			break;
 		}
 	}
@@ -469,6 +491,51 @@ static bool decode_forker(const struct ctl_request *req, struct json_object *o,
 	return true;
 }
 
+static const char *parse_forkprobe(const struct words *w, struct ctl_request *req)
+{
+	const char *hex = arg(w, "hex");
+	size_t len = 0;
+
+	while (hex && len < CTL_FORKPROBE_MAX && isxdigit((unsigned char)hex[2 * len]) &&
+	       isxdigit((unsigned char)hex[2 * len + 1]) &&
+	       sscanf(hex + 2 * len, "%2hhx", &req->forkprobe.encoded[len]) == 1)
+		len++;
+	if (!hex || !len || hex[2 * len])
+		return "forkprobe needs hex=BYTES (1 to 256 bytes, each XOR 0x5a)";
+	req->forkprobe.len = len;
+	return NULL;
+}
+
+static int format_forkprobe(const struct ctl_request *req, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "forkprobe hex=");
+
+	for (size_t k = 0; k < req->forkprobe.len && used < len; k++)
+		used += (size_t)snprintf(buf + used, len - used, "%02x", req->forkprobe.encoded[k]);
+	return used < len ? (int)used : -ENOSPC;
+}
+
+static void encode_forkprobe(const struct ctl_request *req, const struct ctl_reply *rep,
+			     struct json_object *o)
+{
+	add(o, "visible", json_object_new_boolean(rep->forkprobe.visible));
+	add(o, "where", json_object_new_string(rep->forkprobe.where));
+}
+
+static bool decode_forkprobe(const struct ctl_request *req, struct json_object *o,
+			     struct ctl_reply *rep)
+{
+	struct json_object *v = member(o, "visible", json_type_boolean);
+	struct json_object *where = member(o, "where", json_type_string);
+
+	if (!v || !where)
+		return false;
+	rep->forkprobe.visible = json_object_get_boolean(v);
+	snprintf(rep->forkprobe.where, sizeof(rep->forkprobe.where), "%s",
+		 json_object_get_string(where));
+	return true;
+}
+
 static void encode_ping(const struct ctl_request *req, const struct ctl_reply *rep,
 			struct json_object *o)
 {
@@ -524,6 +591,8 @@ static const struct command {
 			  encode_release, decode_release },
 	[CTL_FORKER] = { "forker", "forker on [interval_us=N] | forker off", parse_forker,
 			 format_forker, encode_forker, decode_forker },
+	[CTL_FORKPROBE] = { "forkprobe", "forkprobe hex=BYTES", parse_forkprobe, format_forkprobe,
+			    encode_forkprobe, decode_forkprobe },
 };
 
 const char *ctl_command_name(enum ctl_command cmd)

@@ -19,6 +19,8 @@
 #define CTL_MAX_REPLY 65536	/* the longest reply line, its newline included */
 #define CTL_MAX_LISTED 16	/* the most requests a `wait` answer lists */
 #define CTL_MAX_ERROR 256	/* an error text, its NUL included */
+#define CTL_FORKPROBE_MAX 256	/* the longest `forkprobe` needle, in bytes */
+#define CTL_FORKPROBE_KEY 0x5a	/* each needle byte travels XOR this (forkprobe.h) */
 
 /* The commands, in docs/control.md's order. */
 enum ctl_command {
@@ -28,6 +30,7 @@ enum ctl_command {
 	CTL_WAIT,
 	CTL_RELEASE,
 	CTL_FORKER,
+	CTL_FORKPROBE,
 	CTL_NR_COMMANDS
 };
 
@@ -77,6 +80,10 @@ struct ctl_request {
 			bool on;
 			unsigned int interval_us;
 		} forker;
+		struct {
+			unsigned char encoded[CTL_FORKPROBE_MAX];	/* XOR CTL_FORKPROBE_KEY */
+			size_t len;
+		} forkprobe;
 	};
 };
 
@@ -110,6 +117,16 @@ struct ctl_stats {
 	struct {
 		unsigned int armed, held;
 	} holds;
+	/* How requests arrive (docs/control.md): "dev" (/dev/fuse; counts 0) or "uring". */
+	struct {
+		char name[8];
+		unsigned int queues, workers;
+		uint64_t entries, payload_bytes, requests, parked;
+		uint64_t reply_in_place, reply_copied;
+	} transport;
+	struct {
+		uint64_t opens, backing_ids;
+	} passthrough;
 };
 
 struct ctl_reply {
@@ -128,6 +145,10 @@ struct ctl_reply {
 		} wait;
 		int released;
 		unsigned long forks;	/* `forker off` */
+		struct {
+			bool visible;
+			char where[512];	/* the child's mapping that held it; "" if none */
+		} forkprobe;
 	};
 };
 

@@ -91,6 +91,18 @@ static void answer_forker(bool on, unsigned int interval_us, struct ctl_reply *r
 		ctl_fail(rep, "%s", strerror(-err));
 }
 
+static void answer_forkprobe(const unsigned char *encoded, size_t len, struct ctl_reply *rep)
+{
+	int found = service->forkprobe(encoded, len, rep->forkprobe.where,
+				       sizeof(rep->forkprobe.where));
+
+	if (found < 0)
+		return ctl_fail(rep, "%s", strerror(-found));
+	rep->forkprobe.visible = found;
+	if (!found)
+		rep->forkprobe.where[0] = '\0';
+}
+
 /* Does the service do @cmd? */
 static bool serves(enum ctl_command cmd)
 {
@@ -103,6 +115,8 @@ static bool serves(enum ctl_command cmd)
 		return service->wait;
 	case CTL_RELEASE:
 		return service->release;
+	case CTL_FORKPROBE:
+		return service->forkprobe;
 	default:
 		return true;
 	}
@@ -141,6 +155,9 @@ static void answer(char *line, int conn, struct ctl_request *req, struct ctl_rep
 		break;
 	case CTL_FORKER:
 		answer_forker(req->forker.on, req->forker.interval_us, rep);
+		break;
+	case CTL_FORKPROBE:
+		answer_forkprobe(req->forkprobe.encoded, req->forkprobe.len, rep);
 		break;
 	case CTL_NR_COMMANDS:
 		break;

@@ -30,6 +30,12 @@ struct ctl_service {
 	int (*release)(int id);
 	/* Connection @owner has closed: release the holds it armed. */
 	void (*closed)(int owner);
+	/*
+	 * `forkprobe`: fork once and search the child for the @len bytes at
+	 * @encoded (each XOR CTL_FORKPROBE_KEY). 1 (and the mapping in @where),
+	 * 0, or -errno.
+	 */
+	int (*forkprobe)(const unsigned char *encoded, size_t len, char *where, size_t wlen);
 };
 
 /*

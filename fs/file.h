@@ -23,6 +23,7 @@ struct pinfs_file {
 	int dio_fd; /* the same file opened with O_DIRECT (backing_dio), or -1 */
 	struct dio_rules dio; /* its alignment rules */
 	atomic_bool dio_ok; /* false once O_DIRECT refused a request the rules allowed */
+	bool passthrough; /* the kernel does its I/O on the backing file (passthrough.h) */
 	uid_t uid; /* the user its descriptors are charged to (fd_budget.h) */
 	unsigned int charged; /* descriptors charged: fd, and dio_fd if open */
 	atomic_int early_acked; /* unsafe=early_ack: acknowledged WRITEs still using the file */

@@ -22,10 +22,13 @@
 
 #include "control.h"
 #include "creds.h"
+#include "daemon.h"
 #include "datapath.h"
 #include "engine.h"
 #include "hold.h"
+#include "init_ext.h"
 #include "loop.h"
+#include "transport_uring.h"
 #include "unsafe.h"
 
 /*
@@ -196,11 +199,13 @@ struct loop {
 	sem_t finished;
 	int stop_fd;	/* eventfd, readable once the workers are to stop */
 	int error;
+	bool ring;	/* the workers serve io_uring rings (transport_uring.h) */
 };
 
 struct worker {
 	struct loop *loop;
 	struct pinfs_thread *th;
+	unsigned int index;
 	pthread_t tid;
 	bool started;
 };
@@ -312,6 +317,22 @@ static void serve(struct loop *l, struct pinfs_thread *th)
 		e->flush();
 }
 
+/*
+ * A worker's life: its ring with transport=uring, /dev/fuse otherwise or if the
+ * ring cannot be set up. Either way it returns once the loop's stop eventfd fires.
+ */
+static void work(struct loop *l, struct pinfs_thread *th, unsigned int index)
+{
+	int err = l->ring ? transport_uring_serve(th, index) : -EOPNOTSUPP;
+
+	if (err == -EOPNOTSUPP) {
+		serve(l, th);
+	} else if (err) {
+		l->error = err;
+		fuse_session_exit(l->fs->se);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -322,7 +343,7 @@ static void *worker_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	self = w->th;
 	thread_setup();
-	serve(w->loop, w->th);
+	work(w->loop, w->th, w->index);
 	thread_teardown();
 	sem_post(&w->loop->finished);
 	return NULL;
@@ -346,11 +367,25 @@ static void stop_workers(struct loop *l, struct worker *workers, unsigned int n)
 			pthread_join(workers[i].tid, NULL);
 }
 
+/*
+ * Whether INIT was answered before the loop (init_ext_negotiate()): then the
+ * loop, once it serves, releases the caller's process (daemon.h), which the
+ * INIT handler does otherwise.
+ */
+static bool init_answered(void)
+{
+	struct init_ext_result init;
+
+	init_ext_result(&init);
+	return init.done;
+}
+
 int loop_run(struct pinfs *fs, unsigned int nthreads)
 {
 	struct loop l = {.fs = fs, .stop_fd = -1};
 	int fuse_fd = fuse_session_fd(fs->se);
 	struct worker *workers;
+	bool early;
 	int ret;
 
 	if (nthreads == 0)
@@ -366,6 +401,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		pool_destroy();
 		return ret;
 	}
+	l.ring = !transport_uring_start(l.stop_fd);
 	if (fs->opts->control)
 		hold_set_workers(nthreads);
 	workers = calloc(nthreads, sizeof(*workers));
@@ -377,6 +413,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		struct pinfs_thread *th = thread_new(true);
 
 		workers[i].loop = &l;
+		workers[i].index = i;
 		workers[i].th = th;
 		if (!th) {
 			ret = -ENOMEM;
@@ -391,10 +428,13 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		}
 	}
 
+	early = init_answered();
 	if (nthreads == 1) {
 		self = workers[0].th;
 		thread_setup();
-		serve(&l, workers[0].th);
+		if (early)
+			daemon_ready();
+		work(&l, workers[0].th, 0);
 		thread_teardown();
 		self = NULL;
 		goto out;
@@ -412,6 +452,8 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		}
 		workers[i].started = true;
 	}
+	if (early && !ret)
+		daemon_ready();
 	/* sem_wait() returns early on signals; the handler ends the session. */
 	while (!fuse_session_exited(fs->se)) {
 		if (sem_wait(&l.finished) == 0)
@@ -421,6 +463,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 	sem_destroy(&l.finished);
 out:
 	control_stop();	/* -s, or no worker started */
+	transport_uring_finish();	/* its long-term pins end with the rings */
 	check_leaks();
 	for (unsigned int i = 0; workers && i < nthreads; i++)
 		thread_free(workers[i].th);
@@ -449,6 +492,8 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	fuse_loop_cfg_set_clone_fd(cfg, 1);
 	fuse_loop_cfg_set_max_threads(cfg, max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, max_threads);
+	if (init_answered())
+		daemon_ready();
 	ret = fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	control_stop();

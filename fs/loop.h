@@ -28,7 +28,9 @@
  * receive hold (docs/control.md) can stop every worker before its next read.
  * With engine=uring a worker with READs queued in its ring takes only requests
  * already waiting, and issues the queue in one submission before it would wait
- * (batching, engine.h).
+ * (batching, engine.h). With transport=uring each worker serves its FUSE
+ * io_uring instead (transport_uring.h), where a poll on the same stop eventfd
+ * ends it.
  *
  * Every thread buffer comes from the arena; if it cannot be mapped (memory,
  * RLIMIT_AS), the loop does not start.
@@ -82,7 +84,11 @@ struct pinfs_thread *pinfs_thread_self(void);
  * Both loops stop the control socket (control_stop(): its connections, holds
  * and forker) once the session has ended and before the buffer arena goes,
  * so that no fork walks freed pages (spec §2.6 P-3's check at fork); the own
- * loop does so before it stops its workers, so that no hold parks one.
+ * loop does so before it stops its workers, so that no hold parks one, and
+ * before the ring entries of transport=uring are unpinned and freed.
+ *
+ * If INIT was answered before the loop (init_ext_negotiate()), the loop
+ * releases the caller's process (daemon_ready()) once its workers run.
  */
 int loop_run(struct pinfs *fs, unsigned int nthreads);
 

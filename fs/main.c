@@ -7,7 +7,9 @@
  * mount comes before daemonizing (so mount errors reach the caller's exit
  * status, as mount(8) needs); threads and the workers' MADV_DONTFORK buffers
  * come after it (fork would drop them), and the caller's process waits until
- * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h).
+ * the daemon answers FUSE_INIT, so their failures reach it too (daemon.h);
+ * where INIT is answered before the loop starts (passthrough,
+ * transport=uring), it waits until the loop serves.
  * At the end the control socket stops before the loop's workers and buffers
  * go (loop.h), and the daemon unmounts.
  */
@@ -31,13 +33,16 @@
 #include "daemon.h"
 #include "engine.h"
 #include "fd_budget.h"
+#include "fuse_uapi.h"
 #include "init_ext.h"
 #include "inode.h"
 #include "loop.h"
 #include "mount_helper.h"
 #include "options.h"
+#include "passthrough.h"
 #include "pinfs.h"
 #include "stats.h"
+#include "transport_uring.h"
 #include "unsafe.h"
 
 /* Forgotten records kept for export handles (about 200 bytes each). */
@@ -160,6 +165,40 @@ fail_errno:
 	return err;
 }
 
+static bool init_early;	/* INIT is answered by negotiate_early(), not by the loop */
+
+/*
+ * -o passthrough and -o transport=uring depend on what the kernel offers in
+ * its INIT request: answer INIT before the loop starts, so that a refusal
+ * stops the daemon before it serves and a fallback is said at once. After
+ * daemonizing (the ring's buffers are MADV_DONTFORK), while the caller's
+ * process still waits and shares standard error (daemon.h).
+ */
+static int negotiate_early(struct pinfs *fs, unsigned int nthreads)
+{
+	const struct pinfs_options *o = fs->opts;
+	bool ring = o->transport == TRANSPORT_URING;
+	struct init_ext_result init;
+	int err;
+
+	if (!o->passthrough && !ring)
+		return 0;
+	init_early = true;
+	if (ring)
+		transport_uring_configure(fs, nthreads);
+	init_ext_request((o->passthrough ? FUSE_PASSTHROUGH : 0) | (ring ? FUSE_OVER_IO_URING : 0),
+			 PINFS_PASSTHROUGH_STACK_DEPTH);
+	err = init_ext_negotiate(fs->se);
+	if (err) {
+		fprintf(stderr, "pinfs: FUSE_INIT: %s\n", strerror(-err));
+		return err;
+	}
+	if (ring)
+		transport_uring_check();
+	init_ext_result(&init);
+	return o->passthrough ? passthrough_check(fs, fuse_session_fd(fs->se), init.offered) : 0;
+}
+
 static uint64_t mount_epoch(void)
 {
 	uint32_t v;
@@ -171,11 +210,16 @@ static uint64_t mount_epoch(void)
 
 static void (*session_init)(void *userdata, struct fuse_conn_info *conn);
 
-/* FUSE_INIT: the loop serves, so the caller's process may return (daemon.h). */
+/*
+ * FUSE_INIT: the loop serves, so the caller's process may return (daemon.h).
+ * An INIT answered by negotiate_early() releases nothing: the loop does once
+ * it serves (loop.h).
+ */
 static void init_then_ready(void *userdata, struct fuse_conn_info *conn)
 {
 	session_init(userdata, conn);
-	daemon_ready();
+	if (!init_early)
+		daemon_ready();
 }
 
 static int run(struct pinfs_options *o, const char *argv0)
@@ -243,18 +287,18 @@ static int run(struct pinfs_options *o, const char *argv0)
 	ledger_set_mode((enum pin_check)o->pin_check);
 	if (o->pin_check != PIN_CHECK_OFF)
 		ledger_install_atfork_check();
+	nthreads = o->singlethread  ? 1	/* not with clone_fd (options.c) */
+		   : o->max_threads ? o->max_threads
+				    : options_default_threads();
+	if (negotiate_early(&fs, nthreads))
+		goto out_unmount;
 	if (o->control && control_start())
 		goto out_unmount;
 
-	if (o->clone_fd) {
-		nthreads = o->max_threads ? o->max_threads : options_default_threads();
+	if (o->clone_fd)
 		err = loop_run_libfuse(&fs, nthreads);
-	} else {
-		nthreads = o->singlethread  ? 1
-			   : o->max_threads ? o->max_threads
-					    : options_default_threads();
+	else
 		err = loop_run(&fs, nthreads);
-	}
 	ret = err ? 1 : 0;
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));

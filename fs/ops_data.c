@@ -6,8 +6,11 @@
  * starts at pos % PAGE_SIZE (as in a page cache), which lets an O_DIRECT read
  * of the aligned span land in place. The engine fills an ITER_DEST BVEC over
  * them; the reply is sent from them, and they go back to the arena only after
- * the reply call returned. In splice mode the engine fills a DEST PIPE
- * iterator from the backing file instead, and the reply is spliced from it.
+ * the reply call returned. A request that came over the io_uring ring is read
+ * into its entry's payload instead, from its first byte (an O_DIRECT read lands
+ * there when pos is aligned), and committed from there without a copy. In
+ * splice mode the engine fills a DEST PIPE iterator from the backing file
+ * instead, and the reply is spliced from it.
  *
  * WRITE: the engine drains an ITER_SOURCE iterator over the payload libfuse
  * received (UBUF over the worker's page-aligned receive buffer, or PIPE in
@@ -31,6 +34,7 @@
 #include "inode.h"
 #include "kpin_model.h"
 #include "loop.h"
+#include "transport_uring.h"
 #include "unsafe.h"
 
 /* Pages of a READ reply: the data placed at @pos % PAGE_SIZE. */
@@ -175,6 +179,7 @@ struct page_read {
 	size_t npages, size;
 	off_t off;
 	bool own;
+	bool ring;		/* the pages are the ring entry's payload (transport_uring.h) */
 	uint64_t start;		/* receipt, for the latency histogram */
 	struct bio_vec bv;
 	struct iov_iter to;
@@ -195,9 +200,11 @@ static void read_finish(struct page_read *r, ssize_t n)
 	if (n < 0) {
 		fuse_reply_err(r->req, (int)-n);
 	} else {
-		char *data = (char *)page_address(r->pages) + r->off % PAGE_SIZE;
+		char *data = (char *)page_address(r->pages) + r->bv.bv_offset;
 
-		if (fs->opts->vmsplice)
+		if (r->ring)
+			fuse_reply_buf(r->req, data, n);	/* committed from where it lies */
+		else if (fs->opts->vmsplice)
 			reply_vmspliced(r->req, pinfs_thread_self(), data, n);
 		else
 			reply_from_pages(r->req, data, n);
@@ -231,13 +238,24 @@ static bool may_queue(const struct pinfs *fs, const struct pinfs_file *f,
 static void read_into_pages(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
 			    struct pinfs_thread *th, size_t size, off_t off, uint64_t start)
 {
-	size_t npages = read_pages(off, size);
+	size_t npages = read_pages(off, size), ring_pages = 0;
+	struct page *ring = transport_uring_reply_pages(&ring_pages);
 	struct arena *a = datapath_arena();
-	struct page *pages = a ? arena_alloc(a, npages) : NULL;
+	struct page *pages = NULL;
 	struct page_read local, *r = &local;
-	bool own = pages != NULL;
+	unsigned int place = off % PAGE_SIZE;	/* where a page cache would put it */
+	bool own;
 
-	if (!own)
+	/* unsafe=early_release breaks the arena path: READs take it over the ring too. */
+	if (ring && size <= ring_pages * PAGE_SIZE && !unsafe_active(UNSAFE_EARLY_RELEASE)) {
+		pages = ring;	/* the entry's payload: replied from its first byte */
+		place = 0;
+	} else {
+		ring = NULL;
+		pages = a ? arena_alloc(a, npages) : NULL;
+	}
+	own = pages && !ring;
+	if (!pages)
 		pages = th->io_pages;	/* arena exhausted: the thread's own buffer */
 	if (own && unsafe_active(UNSAFE_EARLY_RELEASE)) {
 		arena_free(a, pages, npages);	/* back in the arena before the read */
@@ -246,8 +264,9 @@ static void read_into_pages(fuse_req_t req, struct pinfs *fs, struct pinfs_file 
 	if (own && may_queue(fs, f, th, size))
 		r = malloc(sizeof(*r)) ?: &local;
 	*r = (struct page_read){ .req = req, .fs = fs, .f = f, .pages = pages, .npages = npages,
-				 .size = size, .off = off, .own = own, .start = start };
-	r->bv = (struct bio_vec){ pages, (unsigned int)size, (unsigned int)(off % PAGE_SIZE) };
+				 .size = size, .off = off, .own = own, .ring = ring != NULL,
+				 .start = start };
+	r->bv = (struct bio_vec){ pages, (unsigned int)size, place };
 	iov_iter_bvec(&r->to, ITER_DEST, &r->bv, 1, size);
 	if (r != &local) {
 		r->op.done = read_queued_done;

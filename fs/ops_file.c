@@ -13,7 +13,9 @@
  *  - under the writeback cache, O_APPEND is dropped (the kernel sends every
  *    write at its offset) and write-only opens become read-write (the page
  *    cache reads partial pages through the same handle);
- *  - noatime mounts open with O_NOATIME (xfstests generic/120).
+ *  - noatime mounts open with O_NOATIME (xfstests generic/120);
+ *  - with -o passthrough, a regular file's reads and writes are the kernel's
+ *    (passthrough.h): its open reply carries the backing id, no direct_io.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 #include "file.h"
 #include "inode.h"
 #include "locks.h"
+#include "passthrough.h"
 #include "unsafe.h"
 
 static int backing_flags(struct pinfs *fs, int flags)
@@ -63,6 +66,10 @@ static void set_open_reply(struct pinfs *fs, struct fuse_file_info *fi, struct p
 		break;
 	}
 	fi->keep_cache = 0;
+	/* The kernel prefers FOPEN_DIRECT_IO to FOPEN_PASSTHROUGH: a passthrough file has none. */
+	passthrough_open(fs, f);
+	if (f->passthrough)
+		fi->direct_io = 0;
 }
 
 /* Descriptors an open file may hold: the backing file and its O_DIRECT twin (datapath.h). */
@@ -143,6 +150,7 @@ void file_put(struct pinfs *fs, struct pinfs_file *f)
 /* RELEASE, or an open the kernel never saw: end the kernel's reference. */
 static void file_release(struct pinfs *fs, struct pinfs_file *f)
 {
+	passthrough_release(fs, f);
 	if (fs->remote_locks)
 		locks_file_release(fs, f);
 	file_put(fs, f);

@@ -33,6 +33,8 @@ enum {
 	KEY_DIRECT_IO,
 	KEY_BACKING_DIO,
 	KEY_ENGINE,
+	KEY_TRANSPORT,
+	KEY_PASSTHROUGH,
 	KEY_SPLICE,
 	KEY_VMSPLICE,
 	KEY_PIN_CHECK,
@@ -73,6 +75,8 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("direct_io=", KEY_DIRECT_IO),
 	FUSE_OPT_KEY("backing_dio=", KEY_BACKING_DIO),
 	FUSE_OPT_KEY("engine=", KEY_ENGINE),
+	FUSE_OPT_KEY("transport=", KEY_TRANSPORT),
+	FUSE_OPT_KEY("passthrough", KEY_PASSTHROUGH),
 	FUSE_OPT_KEY("splice=", KEY_SPLICE),
 	FUSE_OPT_KEY("vmsplice", KEY_VMSPLICE),
 	FUSE_OPT_KEY("pin_check=", KEY_PIN_CHECK),
@@ -238,10 +242,12 @@ static int parse_word(const char *arg, const char *const *words, int nwords, int
 
 static const char *const backing_dio_words[] = { "auto", "always", "never" };
 static const char *const engine_words[] = { "sync", "uring" };
+static const char *const transport_words[] = { "dev", "uring" };
 static const char *const splice_words[] = { "off", "read", "write", "rw" };
 static const char *const pin_check_words[] = { "off", "on", "strict" };
 static const char *const unsafe_words[] = { "none", "early_release", "early_ack", "no_dontfork",
-					    "vmsplice_reuse", "mismatch", "leak" };
+					    "vmsplice_reuse", "mismatch", "leak",
+					    "ring_fork_shared" };
 
 static int set_string(char **dst, const char *arg, bool nonempty)
 {
@@ -359,6 +365,11 @@ static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 		o->engine = strdup(engine_words[k]);
 		return o->engine ? 0 : -ENOMEM;
 	}
+	case KEY_TRANSPORT:
+		return PARSE_WORD(arg, transport_words, o->transport);
+	case KEY_PASSTHROUGH:
+		o->passthrough = true;
+		return 0;
 	case KEY_SPLICE:
 		return PARSE_WORD(arg, splice_words, o->splice);
 	case KEY_VMSPLICE:
@@ -641,6 +652,17 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 		opt_error("options 'max_threads' and '-s' exclude each other");
 		goto out;
 	}
+	if (o->transport == TRANSPORT_URING &&
+	    (o->clone_fd || o->splice != SPLICE_OFF || o->vmsplice)) {
+		opt_error("option 'transport=uring' excludes clone_fd, splice= and vmsplice "
+			  "(they read or write /dev/fuse)");
+		goto out;
+	}
+	if (o->passthrough && o->writeback_cache) {
+		opt_error("options 'passthrough' and 'writeback_cache' exclude each other (the "
+			  "kernel does not combine them)");
+		goto out;
+	}
 	ret = 0;
 out:
 	for (int i = 0; i < 2; i++)
@@ -816,6 +838,20 @@ void options_print_help(FILE *out, const char *progname)
 		"                           batched into one submission; falls back to sync, with a\n"
 		"                           message, if io_uring or the registration is unavailable)\n"
 		"                           (default: sync)\n"
+		"  transport=dev|uring      how requests reach the daemon: read() and writev() on\n"
+		"                           /dev/fuse (dev), or FUSE over io_uring (uring: one\n"
+		"                           io_uring_enter() per request; Linux 6.14 or later with the\n"
+		"                           fuse module's enable_uring parameter set to Y, which pinfs\n"
+		"                           never sets; otherwise pinfs says so in one line and uses\n"
+		"                           /dev/fuse). Not with clone_fd, splice= or vmsplice\n"
+		"                           (default: dev)\n"
+		"  passthrough              kernel FUSE passthrough (Linux 6.9 or later, root): reads,\n"
+		"                           writes and mmap of regular files go from the kernel to the\n"
+		"                           backing file and never reach the daemon; an application's\n"
+		"                           O_DIRECT then follows the backing filesystem's rules (a\n"
+		"                           misaligned request fails with EINVAL). The mount is refused\n"
+		"                           where the kernel does not grant it. Not with\n"
+		"                           writeback_cache (default: off)\n"
 		"  splice=off|read|write|rw READ replies spliced from the backing file (read; 8 KiB up\n"
 		"                           to pipe-max-size less 12 KiB, as libfuse splices), WRITE\n"
 		"                           payloads received through a pipe and spliced to it\n"
@@ -832,7 +868,8 @@ void options_print_help(FILE *out, const char *progname)
 		"  unsafe=MODE              deliberately broken data paths for the stress suite's\n"
 		"                           proof that it can fail; only in builds configured with\n"
 		"                           -Dunsafe_modes=true (this build: %s). MODE: early_release,\n"
-		"                           early_ack, no_dontfork, vmsplice_reuse, mismatch, leak\n"
+		"                           early_ack, no_dontfork, vmsplice_reuse, mismatch, leak,\n"
+		"                           ring_fork_shared\n"
 		"  writeback_cache          kernel writeback cache (default: off)\n"
 		"  no_writeback_cache       turn it off again\n"
 		"  locks=backing|kernel     where fcntl and flock locks live: taken on the backing\n"

@@ -40,6 +40,12 @@ enum splice_mode {
 	SPLICE_RW = 3,
 };
 
+/* How requests reach the daemon and replies leave it. */
+enum transport_mode {
+	TRANSPORT_DEV,		/* read() and writev() on /dev/fuse */
+	TRANSPORT_URING,	/* FUSE over io_uring (Linux 6.14), falling back to /dev/fuse */
+};
+
 /* Deliberately broken data paths, compiled only with -Dunsafe_modes=true (tests). */
 enum unsafe_mode {
 	UNSAFE_NONE,
@@ -49,6 +55,7 @@ enum unsafe_mode {
 	UNSAFE_VMSPLICE_REUSE,	/* a vmspliced reply buffer reused before the pipe drains */
 	UNSAFE_MISMATCH,	/* pins released with put_page() */
 	UNSAFE_LEAK,		/* every 16th direct write never unpins */
+	UNSAFE_RING_FORK_SHARED,	/* io_uring ring payload buffers left fork-shareable */
 };
 
 /* Where POSIX (fcntl) and BSD (flock) locks live. */
@@ -94,6 +101,8 @@ struct pinfs_options {
 	enum direct_io_mode direct_io;
 	enum backing_dio_mode backing_dio;
 	char *engine;		/* "sync" or "uring" */
+	enum transport_mode transport;
+	bool passthrough;	/* kernel FUSE passthrough for regular files (Linux 6.9) */
 	enum splice_mode splice;
 	bool vmsplice;		/* READ replies vmspliced from the daemon's pages */
 	int pin_check;		/* enum pin_check of libpinit */

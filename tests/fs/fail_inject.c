@@ -9,6 +9,9 @@
  *   FAIL_SYSCALL=NAME[:N]   the Nth raw syscall(SYS_NAME, ...) returns -1
  *                           with errno EPERM, doing nothing (NAME: capset,
  *                           setgroups, setfsuid, setfsgid)
+ *   FAIL_MMAP=BYTES[:N]     the Nth mmap() of exactly BYTES (decimal) returns
+ *                           MAP_FAILED with errno ENOMEM
+ *   FAIL_EVENTFD=eventfd:N  the Nth eventfd() returns -1 with errno EMFILE
  *
  * Every other call goes to the C library's function.
  */
@@ -18,11 +21,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>	/* the prototypes of syscall() and strdup() replaced here */
 
-static atomic_int strdup_seen, syscall_seen;
+static atomic_int strdup_seen, syscall_seen, mmap_seen, eventfd_seen;
 
 static const struct {
 	long nr;
@@ -82,4 +88,32 @@ long syscall(long nr, ...)
 	if (!real)
 		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real)(void *, size_t, int, int, int, off_t);
+	char bytes[32];
+
+	snprintf(bytes, sizeof(bytes), "%zu", len);
+	if (nth_match("FAIL_MMAP", bytes, &mmap_seen)) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	if (!real)
+		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	return real(addr, len, prot, flags, fd, off);
+}
+
+int eventfd(unsigned int initval, int flags)
+{
+	static int (*real)(unsigned int, int);
+
+	if (nth_match("FAIL_EVENTFD", "eventfd", &eventfd_seen)) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (!real)
+		real = (int (*)(unsigned int, int))dlsym(RTLD_NEXT, "eventfd");
+	return real(initval, flags);
 }

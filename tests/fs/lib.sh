@@ -5,6 +5,12 @@
 #   PINFS     the pinfs binary
 #   TESTBIN   directory of the helper programs (fsops, fsx, ...)
 #   BUILD_ROOT, SOURCE_ROOT   the meson build and source trees
+#   PINFS_TEST_OPTIONS        optional: mount options added to every pinfs mount,
+#                             e.g. transport=uring to run a suite over the ring
+#                             (not to mounts that test clone_fd, splice= or
+#                             vmsplice, which only exist on /dev/fuse, nor to
+#                             unsafe=early_ack or to mounts that name their
+#                             transport=, see pinfs_test_options)
 #
 # Every test: skips with 77 without root or a usable /dev/fuse, works in its own
 # temporary directory, bounds every daemon and client with timeout(1), and
@@ -84,16 +90,29 @@ wait_mount() {
 	return 1
 }
 
+# The PINFS_TEST_OPTIONS for a mount with ARGS. unsafe=early_ack keeps /dev/fuse too: its
+# test times a WRITE acknowledged before the backing write, and over the ring a reply reaches
+# the kernel only with the worker's next io_uring_enter(), after the handler (and is written
+# into the entry's payload, where the WRITE's data still lies). A mount that names its
+# transport= keeps it.
+pinfs_test_options() {
+	case " $* " in
+	*clone_fd* | *splice=r* | *splice=w* | *vmsplice* | *unsafe=early_ack* | *transport=*) ;;
+	*) echo "${PINFS_TEST_OPTIONS:-}" ;;
+	esac
+}
+
 # pinfs_mount SRC MNT [ARGS...]: a foreground daemon with a time bound; its
 # stderr (with the exit statistics) goes to $WORK/daemon.<n>.log, its pid to
 # $DAEMON_PID. Words in the array PINFS_PREFIX (e.g. a prlimit command) go before
 # the daemon's command.
 pinfs_mount() {
-	local src=$1 mnt=$2
+	local src=$1 mnt=$2 extra
 	shift 2
+	extra=$(pinfs_test_options "$@")
 	DAEMON_LOG=$WORK/daemon.${#DAEMONS[@]}.log
 	timeout -k 5 "${PINFS_DAEMON_TIMEOUT:-600}" "${PINFS_PREFIX[@]}" "$PINFS" "$src" "$mnt" -f "$@" \
-		2>"$DAEMON_LOG" &
+		${extra:+-o "$extra"} 2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	DAEMONS+=("$DAEMON_PID")
 	MOUNTS+=("$mnt")
@@ -101,6 +120,11 @@ pinfs_mount() {
 		cat "$DAEMON_LOG"
 		fail "pinfs did not mount $mnt ($*)"
 	fi
+	case $extra in
+	*transport=uring*)
+		! grep -q "using /dev/fuse" "$DAEMON_LOG" ||
+			fail "PINFS_TEST_OPTIONS=$extra, but pinfs fell back: $(cat "$DAEMON_LOG")" ;;
+	esac
 }
 
 # pinfs_umount MNT: unmount and wait for the daemon; returns its exit status.

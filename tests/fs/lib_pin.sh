@@ -141,11 +141,13 @@ ctl_close() {
 # O_DIRECT moved bytes, pins (sync) or registered-buffer listings (uring) were
 # really taken, so the balance is not vacuous; with engine=uring the long-term
 # pins held are whole registrations of the buffer arena (NTHREADS x 1036
-# pages) by at most NTHREADS rings.
+# pages) by at most NTHREADS rings. With transport=uring every ring entry's
+# payload is held long-term too (fs/transport_uring.h); the stats' transport
+# object says how many pages that is.
 ARENA_PAGES_PER_THREAD=1036	# PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES (fs/loop.h)
 ledger_check() {
 	local name=$1 engine=$2 nthreads=${3:-} s acq rel out lt ga gr viol warn dio listed arena
-	local ereq er ew tries=0
+	local ereq er ew ring tries=0
 	# The workload's processes have exited, but requests they caused may not
 	# have: the kernel's async readahead READs (and FUSE_RELEASE) are still
 	# served after the reader is gone, each holding its short-term pins and
@@ -180,6 +182,11 @@ ledger_check() {
 	[ "$warn" = 0 ] || fail "$name: $warn warnings: $s"
 	[ "$ga" = "$gr" ] || fail "$name: get_acquired $ga != get_released $gr: $s"
 	[ $((acq - rel)) = "$lt" ] || fail "$name: acquired - released != longterm_held: $s"
+	if grep -q '"transport":{"name":"uring"' <<<"$s"; then
+		ring=$(($(jnum "$s" entries) * $(jnum "$s" payload_bytes) / 4096))
+		[ "$lt" -ge "$ring" ] || fail "$name: the ring's entries hold fewer pins ($lt < $ring): $s"
+		lt=$((lt - ring))
+	fi
 	if [ "$dio" -gt 0 ]; then
 		if [ "$engine" = uring ]; then
 			[ "$listed" -gt 0 ] || [ $((acq - lt)) -gt 0 ] ||

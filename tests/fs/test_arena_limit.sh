@@ -27,7 +27,9 @@ pinfs_umount "$mnt" || fail "the unconstrained daemon did not exit cleanly"
 limit=$(((vm_kib - 1024) * 1024))
 
 log=$WORK/limited.log
-timeout -k 5 60 prlimit --as="$limit" "$PINFS" "$src" "$mnt" -f -s 2>"$log" &
+extra=$(pinfs_test_options -s)	# as pinfs_mount measured it (the ring's entries map more)
+timeout -k 5 60 prlimit --as="$limit" "$PINFS" "$src" "$mnt" -f -s ${extra:+-o "$extra"} \
+	2>"$log" &
 pid=$!
 DAEMONS+=("$pid")
 MOUNTS+=("$mnt")

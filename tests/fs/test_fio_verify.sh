@@ -61,7 +61,8 @@ for engine in sync uring; do
 			fail "fio $mode: O_DIRECT on the backing file was never used: $LEDGER_STATS"
 		subs=$(jnum "$LEDGER_STATS" submissions)
 		batched=$(jnum "$LEDGER_STATS" reads)
-		if [ $engine = uring ]; then
+		# (over a FUSE io_uring ring a worker holds one request at a time: no batches)
+		if [ $engine = uring ] && ! grep -q '"transport":{"name":"uring"' <<<"$LEDGER_STATS"; then
 			[ "$batched" -gt "$subs" ] ||
 				fail "fio $mode: no submission carried two READs: $LEDGER_STATS"
 		else

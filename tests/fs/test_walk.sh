@@ -18,7 +18,9 @@ timeout 120 "$TESTBIN/mktree" "$src" "$DIRS" "$FILES" || fail "mktree"
 echo "created $total files in $((SECONDS - start)) s"
 
 # The daemon gets a soft limit of $NOFILE descriptors (its fd cache: $NOFILE/4).
-(ulimit -n $NOFILE && exec "$PINFS" "$src" "$mnt" -f) 2>"$WORK/daemon.log" &
+(ulimit -n $NOFILE &&
+	exec "$PINFS" "$src" "$mnt" -f ${PINFS_TEST_OPTIONS:+-o "$PINFS_TEST_OPTIONS"}) \
+	2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 DAEMONS+=("$DAEMON_PID")
 MOUNTS+=("$mnt")

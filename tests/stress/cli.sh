@@ -8,7 +8,7 @@ for opt in --dir --scenario --list --duration --iterations --seed --control --js
 	--quiet --help --pin-balance --simulate-broken --assume-kernel --inject --mthp-enable; do
 	grep -q -- "$opt" <<<"$out" || fail "--help does not mention $opt"
 done
-[ "$("$FORKSTRESS" --list | grep -c '^[0-9]')" = 25 ] || fail "--list does not show 25 scenarios"
+[ "$("$FORKSTRESS" --list | grep -c '^[0-9]')" = 26 ] || fail "--list does not show 26 scenarios"
 "$FORKSTRESS" >/dev/null 2>&1; [ $? = 2 ] || fail "no --dir: want exit 2"
 "$FORKSTRESS" --dir /tmp --scenario 99 >/dev/null 2>&1; [ $? = 2 ] || fail "--scenario 99: want 2"
 "$FORKSTRESS" --dir /tmp --mode sideways >/dev/null 2>&1; [ $? = 2 ] || fail "bad --mode: want 2"

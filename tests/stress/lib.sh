@@ -100,8 +100,16 @@ need_pinfs() {
 
 # mount_pinfs BACKING MNT SOCKET [OPTIONS]: pinfs in the foreground (so we own its pid) with a
 # control socket; unmounted and stopped at exit. Fails when it does not come up in 10 s.
+# PINFS_TEST_OPTIONS (e.g. transport=uring) is added to every pinfs mount but those with
+# splice= or vmsplice, which only exist on /dev/fuse, and unsafe=early_ack: over the ring the
+# acknowledgement leaves only after the handler, and is written into the entry's payload, where
+# the WRITE's data still lies (tests/fs/lib.sh keeps it on /dev/fuse too).
 mount_pinfs() {
 	local backing=$1 mnt=$2 sock=$3 opts=${4:-}
+	case ",$opts," in
+	*,splice=r* | *,splice=w* | *,vmsplice,* | *unsafe=early_ack*) ;;
+	*) opts+=${PINFS_TEST_OPTIONS:+${opts:+,}$PINFS_TEST_OPTIONS} ;;
+	esac
 	mkdir -p "$mnt"
 	"$PINFS" "$backing" "$mnt" -f -o "control=$sock${opts:+,$opts}" >"$WORK/pinfs.log" 2>&1 &
 	PINFS_PID=$!
@@ -109,6 +117,11 @@ mount_pinfs() {
 	on_exit "fusermount3 -u -z '$mnt' || umount -l '$mnt'"
 	for _ in $(seq 100); do
 		if [ -S "$sock" ] && grep -q " $mnt fuse" /proc/mounts; then
+			case $opts in
+			*transport=uring*)
+				! grep -q "using /dev/fuse" "$WORK/pinfs.log" ||
+					fail "pinfs -o $opts fell back: $(cat "$WORK/pinfs.log")" ;;
+			esac
 			return 0
 		fi
 		kill -0 "$PINFS_PID" 2>/dev/null || break

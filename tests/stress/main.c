@@ -63,7 +63,7 @@ static const char usage_text[] =
 "  -n, --iterations N     at most N rounds per stress loop (default: bounded by --duration)\n"
 "      --seed N           seed for the random timing choices (default: time-based; printed)\n"
 "  -c, --control SOCKET   pinfs control socket (docs/control.md): enables the deterministic\n"
-"                         hold-based mode, the FUSE pin probe, the daemon-side scenarios 21-25\n"
+"                         hold-based mode, the FUSE pin probe, the daemon-side scenarios 21-26\n"
 "                         and the pin-ledger check after each scenario and after the run\n"
 "  -j, --json FILE        write the classification and every result as JSON\n"
 "  -m, --mode MODE        deterministic, stress or both (default: both)\n"

@@ -20,7 +20,8 @@ if [ "${1:-}" = plain ]; then
 	command -v fusermount3 >/dev/null || skip "fusermount3 missing (fuse3)"
 	mount_ext4 "$WORK/backing"
 	mkdir -p "$WORK/mnt"
-	"$PINFS" "$WORK/backing" "$WORK/mnt" -f >"$WORK/pinfs.log" 2>&1 &
+	"$PINFS" "$WORK/backing" "$WORK/mnt" -f ${PINFS_TEST_OPTIONS:+-o "$PINFS_TEST_OPTIONS"} \
+		>"$WORK/pinfs.log" 2>&1 &
 	pid=$!
 	on_exit "kill $pid; wait $pid"
 	on_exit "fusermount3 -u -z '$WORK/mnt' || umount -l '$WORK/mnt'"

@@ -23,7 +23,7 @@ rc=$?
 json_assert "$json" '
 fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
 assert not fails, "FAIL rows: " + " | ".join(fails)
-assert len(rows) == 50, "expected 25 scenarios x 2 modes, got %d rows" % len(rows)
+assert len(rows) == 52, "expected 26 scenarios x 2 modes, got %d rows" % len(rows)
 for r in rows:
     if r["verdict"] == "SKIP":
         assert r["reason"], "SKIP without a reason: #%d %s" % (r["scenario"], r["mode"])
@@ -36,7 +36,7 @@ for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20]:
     assert row(n, "stress")["verdict"] in ran, "#%d stress is %s" % (n, row(n, "stress")["verdict_text"])
 for n in [6, 7, 11, 12, 13, 14, 20]:
     assert row(n, "deterministic")["verdict"] in ran, "#%d deterministic is %s" % (n, row(n, "deterministic")["verdict_text"])
-for n in range(21, 26):
+for n in range(21, 27):
     assert row(n, "stress")["verdict"] == "SKIP" and "pinfs" in row(n, "stress")["reason"]
 ' || fail "unexpected verdicts (JSON: $json)"
 [ $rc = 0 ] || fail "forkstress exit status $rc"

@@ -127,6 +127,8 @@ const struct scenario scenarios[] = {
 	 run_daemon_gift_move},
 	{25, "daemon io_uring fixed buffers + fork", 'D', "5.19 / 6.5", NEED_PINFS | NEED_FORKS,
 	 predict_uring, run_daemon_uring},
+	{26, "FUSE io_uring payload buffers + fork", 'D', "6.14; probe",
+	 NEED_PINFS | NEED_ODIRECT | NEED_FORKS, NULL, run_daemon_ring},
 };
 
 const size_t nr_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

@@ -185,5 +185,6 @@ void run_daemon_backing_dio(struct sc_ctx *sc); /* #22 */
 void run_daemon_vmsplice(struct sc_ctx *sc); /* #23 */
 void run_daemon_gift_move(struct sc_ctx *sc); /* #24 */
 void run_daemon_uring(struct sc_ctx *sc); /* #25 */
+void run_daemon_ring(struct sc_ctx *sc); /* #26 */
 
 #endif
