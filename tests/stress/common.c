@@ -308,3 +308,11 @@ int sc_park_io_at_receive(struct sc_ctx *sc, struct bg_io *io)
 {
 	return park(sc, sc_hold(sc, "receive", "any", 0, 0, 0), io, true);
 }
+
+void daemon_forker_off(struct ctl_conn *ctl)
+{
+	unsigned long forks;
+
+	if (!ctl_forker(ctl, false, 0, &forks))
+		forks_count(forks);
+}

@@ -60,15 +60,6 @@ static uint64_t path_bytes(const struct ctl_stats *st, enum dpath p)
 	}
 }
 
-/* Stop the daemon's forker; its forks count as the scenario's. */
-static void forker_off(struct sc_ctx *sc)
-{
-	unsigned long forks;
-
-	if (!ctl_forker(sc->ctl, false, 0, &forks))
-		forks_count(forks);
-}
-
 /* Do a little I/O and see whether pinfs used @p for it. */
 static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buffered)
 {
@@ -333,7 +324,7 @@ static void daemon_run(struct sc_ctx *sc, enum dpath p, bool buffered_probe, boo
 		det_workload(w);
 	else
 		stress_workload(w);
-	forker_off(sc);
+	daemon_forker_off(sc->ctl);
 	sc_pass(sc);
 out:
 	free(w);
@@ -487,7 +478,7 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 		if (r[i].fail[0])
 			sc_fail(sc, "reader %d: %s", i, r[i].fail);
 	}
-	forker_off(sc);
+	daemon_forker_off(sc->ctl);
 	sc->res->iterations += ops;
 	sc_note(sc, "%lu verified reads; %s", ops,
 		subpage ? "1 KiB holes between the data (backing blocks smaller than a page)"

@@ -256,7 +256,7 @@ void run_daemon_ring(struct sc_ctx *sc)
 			goto out;
 		}
 		stress_workload(w);
-		ctl_forker(sc->ctl, false, 0, NULL);
+		daemon_forker_off(sc->ctl);
 	}
 	sc_pass(sc);
 out:

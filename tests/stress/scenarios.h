@@ -65,6 +65,8 @@ int sc_hold(struct sc_ctx *sc, const char *at, const char *op, uint64_t ino, uin
 /* Wait until the hold has parked a request; records a failure on timeout. */
 bool sc_hold_wait(struct sc_ctx *sc, int id);
 void sc_hold_release(struct sc_ctx *sc, int id);
+/* Stop the daemon's forker (`forker off`); its forks count as the scenario's. */
+void daemon_forker_off(struct ctl_conn *ctl);
 
 /* make_pattern_file(), recording a failure (with the error) when it fails. */
 bool sc_make_file(struct sc_ctx *sc, const char *path, size_t size, unsigned int fid,

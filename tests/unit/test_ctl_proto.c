@@ -56,6 +56,12 @@ START_TEST(requests_refused)
 	assert_refused("forker", "forker on|off");
 	assert_refused("forker on interval_us=10000001", "malformed interval_us");
 	assert_refused("forker off interval_us=x", "malformed interval_us");
+	static const char probe_usage[] =
+		"forkprobe needs hex=BYTES (1 to 256 bytes, each XOR 0x5a)";
+	assert_refused("forkprobe", probe_usage);
+	assert_refused("forkprobe hex=", probe_usage);
+	assert_refused("forkprobe hex=abc", probe_usage);
+	assert_refused("forkprobe hex=0g", probe_usage);
 }
 END_TEST
 
@@ -104,6 +110,7 @@ START_TEST(requests_round_trip)
 		{ .cmd = CTL_RELEASE, .release_id = 0 },
 		{ .cmd = CTL_FORKER, .forker = { true, 50 } },
 		{ .cmd = CTL_FORKER, .forker = { false, 100 } },
+		{ .cmd = CTL_FORKPROBE, .forkprobe = { { 0x00, 0x5a, 0xff }, 3 } },
 	};
 	char line[CTL_MAX_REQUEST];
 	struct ctl_request back;
@@ -158,6 +165,10 @@ START_TEST(answers_as_documented)
 	req.forker.on = false;
 	rep.forks = 42;
 	ck_assert_str_eq(format(&req, &rep), "{\"ok\":true,\"forks\":42}");
+	req.cmd = CTL_FORKPROBE;
+	rep.forkprobe.visible = false;
+	rep.forkprobe.where[0] = '\0';
+	ck_assert_str_eq(format(&req, &rep), "{\"ok\":true,\"visible\":false,\"where\":\"\"}");
 	ctl_fail(&rep, "no such hold");
 	ck_assert_str_eq(format(&req, &rep), "{\"ok\":false,\"error\":\"no such hold\"}");
 	ck_assert_str_eq(format(NULL, &rep), "{\"ok\":false,\"error\":\"no such hold\"}");
@@ -182,7 +193,11 @@ static const char stats_answer[] =
 	"\"p99\":35,\"max\":36}},\"uring\":{\"read\":41,\"write\":42,\"latency_us\":{\"p50\":43,"
 	"\"p90\":44,\"p99\":45,\"max\":46}}},"
 	"\"batches\":{\"submissions\":51,\"reads\":52},"
-	"\"holds\":{\"armed\":61,\"held\":62}}";
+	"\"holds\":{\"armed\":61,\"held\":62},"
+	"\"transport\":{\"name\":\"uring\",\"queues\":2,\"workers\":4,\"entries\":71,"
+	"\"payload_bytes\":72,\"requests\":73,\"parked\":74,"
+	"\"reply_bytes\":{\"in_place\":75,\"copied\":76}},"
+	"\"passthrough\":{\"opens\":81,\"backing_ids\":82}}";
 
 /* Every field is read from its own place, and written back to the same text. */
 START_TEST(stats_both_ways)
@@ -218,6 +233,17 @@ START_TEST(stats_both_ways)
 	ck_assert_uint_eq(st->batches.reads, 52);
 	ck_assert_uint_eq(st->holds.armed, 61);
 	ck_assert_uint_eq(st->holds.held, 62);
+	ck_assert_str_eq(st->transport.name, "uring");
+	ck_assert_uint_eq(st->transport.queues, 2);
+	ck_assert_uint_eq(st->transport.workers, 4);
+	ck_assert_uint_eq(st->transport.entries, 71);
+	ck_assert_uint_eq(st->transport.payload_bytes, 72);
+	ck_assert_uint_eq(st->transport.requests, 73);
+	ck_assert_uint_eq(st->transport.parked, 74);
+	ck_assert_uint_eq(st->transport.reply_in_place, 75);
+	ck_assert_uint_eq(st->transport.reply_copied, 76);
+	ck_assert_uint_eq(st->passthrough.opens, 81);
+	ck_assert_uint_eq(st->passthrough.backing_ids, 82);
 	ck_assert_str_eq(format(&req, &rep), stats_answer);
 	ck_assert_int_gt(ctl_stats_format_violations(st, violations, sizeof(violations)), 0);
 	ck_assert_ptr_nonnull(strstr(stats_answer, violations));
