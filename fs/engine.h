@@ -35,7 +35,6 @@ struct engine_op {
 };
 
 struct pinfs_engine {
-	const char *name;
 	enum stats_engine kind;
 
 	/* Optional: per-open setup and teardown (engine_data). Return 0 or -errno. */
@@ -81,8 +80,8 @@ struct pinfs_engine {
 extern const struct pinfs_engine engine_sync;
 extern const struct pinfs_engine engine_uring;
 
-/* The engine called @name, or NULL. */
-const struct pinfs_engine *engine_find(const char *name);
+/* The engine that -o engine= chose. */
+const struct pinfs_engine *engine_get(enum engine_mode mode);
 
 /*
  * The iterator's remaining data as at most @max iovecs (UBUF, IOVEC, KVEC and

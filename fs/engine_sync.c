@@ -37,7 +37,6 @@ static ssize_t sync_write_iter(struct pinfs_file *f, struct iov_iter *from, off_
 }
 
 const struct pinfs_engine engine_sync = {
-	.name = "sync",
 	.kind = ENGINE_SYNC,
 	.open = datapath_open,
 	.release = datapath_release,
