@@ -2,19 +2,14 @@
 /*
  * Engine registry (engine.h).
  */
-#include <string.h>
-
 #include "engine.h"
 
 static const struct pinfs_engine *const engines[] = {
-	&engine_sync,
-	&engine_uring,
+	[ENGINE_MODE_SYNC] = &engine_sync,
+	[ENGINE_MODE_URING] = &engine_uring,
 };
 
-const struct pinfs_engine *engine_find(const char *name)
+const struct pinfs_engine *engine_get(enum engine_mode mode)
 {
-	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-		if (!strcmp(engines[i]->name, name))
-			return engines[i];
-	return NULL;
+	return engines[mode];
 }

@@ -43,7 +43,6 @@ struct engine_op {
  * engine supplies is read, write and registered, and optionally batching.
  */
 struct pinfs_engine {
-	const char *name;
 	enum stats_engine kind;
 
 	/* Optional: per-open setup and teardown (datapath_open/_release). Return 0 or -errno. */
@@ -100,7 +99,7 @@ struct pinfs_engine {
 extern const struct pinfs_engine engine_sync;
 extern const struct pinfs_engine engine_uring;
 
-/* The engine called @name, or NULL. */
-const struct pinfs_engine *engine_find(const char *name);
+/* The engine that -o engine= chose. */
+const struct pinfs_engine *engine_get(enum engine_mode mode);
 
 #endif

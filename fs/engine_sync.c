@@ -21,7 +21,6 @@ static ssize_t sync_write(int fd, const void *buf, size_t len, off_t pos)
 }
 
 const struct pinfs_engine engine_sync = {
-	.name = "sync",
 	.kind = ENGINE_SYNC,
 	.open = datapath_open,
 	.release = datapath_release,

@@ -222,7 +222,6 @@ static void uring_thread_exit(void)
 }
 
 const struct pinfs_engine engine_uring = {
-	.name = "uring",
 	.kind = ENGINE_URING,
 	.open = datapath_open,
 	.release = datapath_release,

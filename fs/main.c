@@ -234,7 +234,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 	raise_fd_limit();
 	if (setup_backing(&fs))
 		goto out;
-	fs.engine = engine_find(o->engine);
+	fs.engine = engine_get(o->engine);
 	fs.remote_locks = o->locks == LOCKS_BACKING;
 	fs.generation = mount_epoch();
 
@@ -284,7 +284,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 		goto out_unmount;
 	creds_global_init();
 	unsafe_set(o->unsafe);
-	ledger_set_mode((enum pin_check)o->pin_check);
+	ledger_set_mode(o->pin_check);
 	if (o->pin_check != PIN_CHECK_OFF)
 		ledger_install_atfork_check();
 	nthreads = o->singlethread  ? 1	/* not with clone_fd (options.c) */

@@ -15,82 +15,129 @@
 #include "config.h"
 #include "pinfs.h"
 
+/*
+ * Every option is a fuse_opt template. Most store their value themselves:
+ * "name" or "name=word" stores an int constant, "name=%s" a copy of the value.
+ * fuse_opt runs every template that matches, in order, so a key template may
+ * check a value before or beside the template that stores it. The keys name
+ * what needs more than a store: a range check, a message or a list.
+ */
 enum {
-	KEY_HELP,
-	KEY_VERSION,
-	KEY_FOREGROUND,
-	KEY_DEBUG,
-	KEY_SINGLE,
-	KEY_CLONE_FD,
+	/* unsigned numbers and seconds: where they go and their range in numbers[] */
 	KEY_MAX_THREADS,
-	KEY_MAX_BACKGROUND,
 	KEY_MAX_WRITE,
-	KEY_ALLOW_OTHER,
-	KEY_DEFAULT_PERMISSIONS,
-	KEY_DEV_SUID,
-	KEY_WRITEBACK,
-	KEY_NO_WRITEBACK,
-	KEY_DIRECT_IO,
-	KEY_BACKING_DIO,
-	KEY_ENGINE,
-	KEY_TRANSPORT,
-	KEY_PASSTHROUGH,
-	KEY_SPLICE,
-	KEY_VMSPLICE,
-	KEY_PIN_CHECK,
-	KEY_CONTROL,
-	KEY_UNSAFE,
-	KEY_LOCKS,
+	KEY_MAX_BACKGROUND,
+	KEY_FD_CACHE,
 	KEY_TIMEOUT,
 	KEY_NEGATIVE_TIMEOUT,
-	KEY_FD_CACHE,
-	KEY_SOURCE,
-	KEY_FSNAME,
-	KEY_SUBTYPE,
-	KEY_MOUNT_FLAG,
-	KEY_RELATIME,
-	KEY_HELPER_IGNORED,
-	KEY_HELPER_IGNORED_PREFIX,
-	KEY_REMOUNT,
+	KEY_NONEMPTY,		/* "name=": a "name=%s" template follows; the value is required */
+	KEY_WORD,		/* "name=": the value is one of the "name=word" templates */
+	KEY_UNSAFE,		/* KEY_WORD, in builds with -Dunsafe_modes=true only */
+	KEY_MOUNT_FLAG,		/* passed on to libfuse in mount_flags */
+	KEY_ATIME_FLAG,		/* applied after mounting (mount_apply_atime()) */
+	KEY_HELPER_ONLY,	/* mount(8) and fstab bookkeeping: helper mode only */
 };
 
+/*
+ * fuse_opt_parse()'s data: the templates' offsets are into @o, which
+ * options_parse() copies in before and out after.
+ */
+struct parse_ctx {
+	struct pinfs_options o;
+	char *positional[2];
+	int npositional;
+	bool failed;
+};
+
+#define OPT_OFFSET(field) offsetof(struct parse_ctx, o.field)
+
+/*
+ * "templ" stores @value in @field. fuse_opt stores an int, so @field must be
+ * int-sized (a bool is not).
+ */
+#define OPT_SET(templ, field, value)                                                   \
+	{ templ,                                                                       \
+	  OPT_OFFSET(field) + 0 * sizeof(struct {                                      \
+		  _Static_assert(sizeof(((struct pinfs_options *)0)->field) == sizeof(int), \
+				 #field " is not int-sized");                          \
+		  int unused;                                                          \
+	  }),                                                                          \
+	  value }
+
+/* "name=%s" stores a copy of the value in the char * @field. */
+#define OPT_STR(templ, field) { templ, OPT_OFFSET(field), 0 }
+
 static const struct fuse_opt pinfs_opts[] = {
-	FUSE_OPT_KEY("-h", KEY_HELP),
-	FUSE_OPT_KEY("--help", KEY_HELP),
-	FUSE_OPT_KEY("-V", KEY_VERSION),
-	FUSE_OPT_KEY("--version", KEY_VERSION),
-	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
-	FUSE_OPT_KEY("-d", KEY_DEBUG),
-	FUSE_OPT_KEY("debug", KEY_DEBUG),
-	FUSE_OPT_KEY("-s", KEY_SINGLE),
-	FUSE_OPT_KEY("clone_fd", KEY_CLONE_FD),
+	OPT_SET("-h", show_help, 1),
+	OPT_SET("--help", show_help, 1),
+	OPT_SET("-V", show_version, 1),
+	OPT_SET("--version", show_version, 1),
+	OPT_SET("-f", foreground, 1),
+	OPT_SET("-d", debug, 1),
+	OPT_SET("-d", foreground, 1),
+	OPT_SET("debug", debug, 1),
+	OPT_SET("debug", foreground, 1),
+	OPT_SET("-s", singlethread, 1),
+	OPT_SET("clone_fd", clone_fd, 1),
 	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
 	FUSE_OPT_KEY("max_write=", KEY_MAX_WRITE),
 	FUSE_OPT_KEY("max_background=", KEY_MAX_BACKGROUND),
-	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
-	FUSE_OPT_KEY("default_permissions", KEY_DEFAULT_PERMISSIONS),
-	FUSE_OPT_KEY("dev_suid", KEY_DEV_SUID),
-	FUSE_OPT_KEY("writeback_cache", KEY_WRITEBACK),
-	FUSE_OPT_KEY("no_writeback_cache", KEY_NO_WRITEBACK),
-	FUSE_OPT_KEY("direct_io=", KEY_DIRECT_IO),
-	FUSE_OPT_KEY("backing_dio=", KEY_BACKING_DIO),
-	FUSE_OPT_KEY("engine=", KEY_ENGINE),
-	FUSE_OPT_KEY("transport=", KEY_TRANSPORT),
-	FUSE_OPT_KEY("passthrough", KEY_PASSTHROUGH),
-	FUSE_OPT_KEY("splice=", KEY_SPLICE),
-	FUSE_OPT_KEY("vmsplice", KEY_VMSPLICE),
-	FUSE_OPT_KEY("pin_check=", KEY_PIN_CHECK),
-	FUSE_OPT_KEY("control=", KEY_CONTROL),
+	OPT_SET("allow_other", allow_other, 1),
+	FUSE_OPT_KEY("default_permissions", FUSE_OPT_KEY_DISCARD), /* always on, see --help */
+	OPT_SET("dev_suid", dev_suid, 1),
+	OPT_SET("writeback_cache", writeback_cache, 1),
+	OPT_SET("no_writeback_cache", writeback_cache, 0),
+	FUSE_OPT_KEY("direct_io=", KEY_WORD),
+	OPT_SET("direct_io=auto", direct_io, DIRECT_IO_AUTO),
+	OPT_SET("direct_io=always", direct_io, DIRECT_IO_ALWAYS),
+	OPT_SET("direct_io=never", direct_io, DIRECT_IO_NEVER),
+	FUSE_OPT_KEY("backing_dio=", KEY_WORD),
+	OPT_SET("backing_dio=auto", backing_dio, BACKING_DIO_AUTO),
+	OPT_SET("backing_dio=always", backing_dio, BACKING_DIO_ALWAYS),
+	OPT_SET("backing_dio=never", backing_dio, BACKING_DIO_NEVER),
+	FUSE_OPT_KEY("engine=", KEY_WORD),
+	OPT_SET("engine=sync", engine, ENGINE_MODE_SYNC),
+	OPT_SET("engine=uring", engine, ENGINE_MODE_URING),
+	FUSE_OPT_KEY("transport=", KEY_WORD),
+	OPT_SET("transport=dev", transport, TRANSPORT_DEV),
+	OPT_SET("transport=uring", transport, TRANSPORT_URING),
+	OPT_SET("passthrough", passthrough, 1),
+	FUSE_OPT_KEY("splice=", KEY_WORD),
+	OPT_SET("splice=off", splice, SPLICE_OFF),
+	OPT_SET("splice=read", splice, SPLICE_READ),
+	OPT_SET("splice=write", splice, SPLICE_WRITE),
+	OPT_SET("splice=rw", splice, SPLICE_RW),
+	OPT_SET("vmsplice", vmsplice, 1),
+	FUSE_OPT_KEY("pin_check=", KEY_WORD),
+	OPT_SET("pin_check=off", pin_check, PIN_CHECK_OFF),
+	OPT_SET("pin_check=on", pin_check, PIN_CHECK_ON),
+	OPT_SET("pin_check=strict", pin_check, PIN_CHECK_STRICT),
+	FUSE_OPT_KEY("control=", KEY_NONEMPTY),
+	OPT_STR("control=%s", control),
 	FUSE_OPT_KEY("unsafe=", KEY_UNSAFE),
-	FUSE_OPT_KEY("locks=", KEY_LOCKS),
+	OPT_SET("unsafe=none", unsafe, UNSAFE_NONE),
+	OPT_SET("unsafe=early_release", unsafe, UNSAFE_EARLY_RELEASE),
+	OPT_SET("unsafe=early_ack", unsafe, UNSAFE_EARLY_ACK),
+	OPT_SET("unsafe=no_dontfork", unsafe, UNSAFE_NO_DONTFORK),
+	OPT_SET("unsafe=vmsplice_reuse", unsafe, UNSAFE_VMSPLICE_REUSE),
+	OPT_SET("unsafe=mismatch", unsafe, UNSAFE_MISMATCH),
+	OPT_SET("unsafe=leak", unsafe, UNSAFE_LEAK),
+	OPT_SET("unsafe=ring_fork_shared", unsafe, UNSAFE_RING_FORK_SHARED),
+	FUSE_OPT_KEY("locks=", KEY_WORD),
+	OPT_SET("locks=backing", locks, LOCKS_BACKING),
+	OPT_SET("locks=kernel", locks, LOCKS_KERNEL),
 	FUSE_OPT_KEY("timeout=", KEY_TIMEOUT),
 	FUSE_OPT_KEY("negative_timeout=", KEY_NEGATIVE_TIMEOUT),
 	FUSE_OPT_KEY("fd_cache=", KEY_FD_CACHE),
-	FUSE_OPT_KEY("source=", KEY_SOURCE),
-	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
-	FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
+	FUSE_OPT_KEY("source=", KEY_NONEMPTY),
+	OPT_STR("source=%s", source),
+	FUSE_OPT_KEY("fsname=", KEY_NONEMPTY),
+	OPT_STR("fsname=%s", fsname),
+	OPT_STR("subtype=%s", subtype),
 	FUSE_OPT_KEY("rw", KEY_MOUNT_FLAG),
+	OPT_SET("rw", read_only, 0),
 	FUSE_OPT_KEY("ro", KEY_MOUNT_FLAG),
+	OPT_SET("ro", read_only, 1),
 	FUSE_OPT_KEY("dev", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("nodev", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("suid", KEY_MOUNT_FLAG),
@@ -101,33 +148,36 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_KEY("async", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("dirsync", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("atime", KEY_MOUNT_FLAG),
+	OPT_SET("atime", noatime, 0),
 	FUSE_OPT_KEY("noatime", KEY_MOUNT_FLAG),
-	FUSE_OPT_KEY("relatime", KEY_RELATIME),
-	FUSE_OPT_KEY("norelatime", KEY_RELATIME),
-	FUSE_OPT_KEY("strictatime", KEY_RELATIME),
-	FUSE_OPT_KEY("nodiratime", KEY_RELATIME),
-	FUSE_OPT_KEY("diratime", KEY_RELATIME),
-	/* mount(8) and fstab bookkeeping, accepted in helper mode only */
-	FUSE_OPT_KEY("remount", KEY_REMOUNT),
-	FUSE_OPT_KEY("defaults", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("auto", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("noauto", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("user", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("nouser", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("users", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("owner", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("group", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("_netdev", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("nofail", KEY_HELPER_IGNORED),
-	FUSE_OPT_KEY("x-", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("comment=", KEY_HELPER_IGNORED_PREFIX),
+	OPT_SET("noatime", noatime, 1),
+	/* libfuse 3.14 rejects these */
+	FUSE_OPT_KEY("relatime", KEY_ATIME_FLAG),
+	FUSE_OPT_KEY("norelatime", KEY_ATIME_FLAG),
+	FUSE_OPT_KEY("strictatime", KEY_ATIME_FLAG),
+	FUSE_OPT_KEY("nodiratime", KEY_ATIME_FLAG),
+	FUSE_OPT_KEY("diratime", KEY_ATIME_FLAG),
+	/* mount(8) and fstab bookkeeping, and x-* (in opt_proc()) */
+	FUSE_OPT_KEY("remount", KEY_HELPER_ONLY),
+	OPT_SET("remount", remount, 1),
+	FUSE_OPT_KEY("defaults", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("auto", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("noauto", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("user", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("nouser", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("users", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("owner", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("group", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("_netdev", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("nofail", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("comment=", KEY_HELPER_ONLY),
 	/* the kernel's own FUSE options, which mount(8) merges into a remount */
-	FUSE_OPT_KEY("user_id=", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("group_id=", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("rootmode=", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("fd=", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("blksize=", KEY_HELPER_IGNORED_PREFIX),
-	FUSE_OPT_KEY("max_read=", KEY_HELPER_IGNORED_PREFIX),
+	FUSE_OPT_KEY("user_id=", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("group_id=", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("rootmode=", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("fd=", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("blksize=", KEY_HELPER_ONLY),
+	FUSE_OPT_KEY("max_read=", KEY_HELPER_ONLY),
 	/* SELinux contexts go to the kernel */
 	FUSE_OPT_KEY("context=", KEY_MOUNT_FLAG),
 	FUSE_OPT_KEY("fscontext=", KEY_MOUNT_FLAG),
@@ -136,12 +186,18 @@ static const struct fuse_opt pinfs_opts[] = {
 	FUSE_OPT_END,
 };
 
-/* Parser state around the options struct. */
-struct parse_ctx {
-	struct pinfs_options *o;
-	char *positional[2];
-	int npositional;
-	bool failed;
+/* The numbers: an unsigned int in min..max, or seconds (a double, 0..1e9). */
+static const struct number_opt {
+	size_t offset;
+	bool seconds;
+	unsigned long min, max;
+} numbers[] = {
+	[KEY_MAX_THREADS] = { OPT_OFFSET(max_threads), false, 1, PINFS_MAX_THREADS_MAX },
+	[KEY_MAX_WRITE] = { OPT_OFFSET(max_write), false, PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX },
+	[KEY_MAX_BACKGROUND] = { OPT_OFFSET(max_background), false, 1, PINFS_MAX_BACKGROUND_MAX },
+	[KEY_FD_CACHE] = { OPT_OFFSET(fd_cache), false, PINFS_FD_CACHE_MIN, 1u << 20 },
+	[KEY_TIMEOUT] = { OPT_OFFSET(timeout), true, 0, 0 },
+	[KEY_NEGATIVE_TIMEOUT] = { OPT_OFFSET(negative_timeout), true, 0, 0 },
 };
 
 static void __attribute__((format(printf, 1, 2))) opt_error(const char *fmt, ...)
@@ -213,53 +269,47 @@ static int parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
-/* Parse "name=WORD" against @words; the index goes to *@out. */
-static int parse_word(const char *arg, const char *const *words, int nwords, int *out)
+static int parse_number(struct parse_ctx *ctx, const char *arg, const struct number_opt *n)
 {
-	const char *v = opt_value(arg);
+	void *field = (char *)ctx + n->offset;
 
-	for (int k = 0; k < nwords; k++) {
-		if (!strcmp(v, words[k])) {
-			*out = k;
-			return 0;
-		}
-	}
-	fprintf(stderr, "pinfs: option '%s': expected one of", arg);
-	for (int k = 0; k < nwords; k++)
-		fprintf(stderr, "%s %s", k ? "," : "", words[k]);
-	fputc('\n', stderr);
-	return -EINVAL;
+	if (n->seconds)
+		return parse_seconds(arg, field);
+	return parse_uint(arg, n->min, n->max, field);
 }
 
-#define PARSE_WORD(arg, words, out)                                                   \
-	({                                                                            \
-		int __v, __err = parse_word((arg), (words),                           \
-					    sizeof(words) / sizeof((words)[0]), &__v); \
-		if (!__err)                                                           \
-			(out) = __v;                                                  \
-		__err;                                                                \
-	})
-
-static const char *const backing_dio_words[] = { "auto", "always", "never" };
-static const char *const engine_words[] = { "sync", "uring" };
-static const char *const transport_words[] = { "dev", "uring" };
-static const char *const splice_words[] = { "off", "read", "write", "rw" };
-static const char *const pin_check_words[] = { "off", "on", "strict" };
-static const char *const unsafe_words[] = { "none", "early_release", "early_ack", "no_dontfork",
-					    "vmsplice_reuse", "mismatch", "leak",
-					    "ring_fork_shared" };
-
-static int set_string(char **dst, const char *arg, bool nonempty)
+/* Whether @t stores a value (FUSE_OPT_KEY() templates have offset -1U). */
+static bool is_store(const struct fuse_opt *t)
 {
-	const char *v = opt_value(arg);
+	return t->offset != -1U;
+}
 
-	if (nonempty && !*v) {
-		opt_error("option '%s': empty value", arg);
-		return -EINVAL;
+/* Whether a template stores a value for exactly @arg ("name=word"). */
+static bool has_word(const char *arg)
+{
+	for (const struct fuse_opt *t = pinfs_opts; t->templ; t++)
+		if (is_store(t) && !strcmp(t->templ, arg))
+			return true;
+	return false;
+}
+
+/* "name=word": the word has its template, or the message lists the words. */
+static int check_word(const char *arg)
+{
+	size_t namelen = opt_value(arg) - arg;
+	const char *sep = "";
+
+	if (has_word(arg))
+		return 0;
+	fprintf(stderr, "pinfs: option '%s': expected one of", arg);
+	for (const struct fuse_opt *t = pinfs_opts; t->templ; t++) {
+		if (is_store(t) && !strncmp(t->templ, arg, namelen)) {
+			fprintf(stderr, "%s %s", sep, t->templ + namelen);
+			sep = ",";
+		}
 	}
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -ENOMEM;
+	fputc('\n', stderr);
+	return -EINVAL;
 }
 
 static int append_word(char **list, const char *flag)
@@ -276,155 +326,48 @@ static int append_word(char **list, const char *flag)
 	return 0;
 }
 
-static int append_flag(struct pinfs_options *o, const char *flag)
+/* "x-*": fstab's options for userspace programs, which mount(8) may pass on. */
+static bool is_fstab_userspace(const char *arg)
 {
-	return append_word(&o->mount_flags, flag);
-}
-
-static int parse_mount_flag(struct pinfs_options *o, const char *arg)
-{
-	if (!strcmp(arg, "ro"))
-		o->read_only = true;
-	else if (!strcmp(arg, "rw"))
-		o->read_only = false;
-	else if (!strcmp(arg, "noatime"))
-		o->noatime = true;
-	else if (!strcmp(arg, "atime"))
-		o->noatime = false;
-	return append_flag(o, arg);
+	return !strncmp(arg, "x-", 2);
 }
 
 static int parse_key(struct parse_ctx *ctx, const char *arg, int key)
 {
-	struct pinfs_options *o = ctx->o;
+	struct pinfs_options *o = &ctx->o;
 
 	switch (key) {
-	case KEY_HELP:
-		o->show_help = true;
-		return 0;
-	case KEY_VERSION:
-		o->show_version = true;
-		return 0;
-	case KEY_FOREGROUND:
-		o->foreground = true;
-		return 0;
-	case KEY_DEBUG:
-		o->debug = true;
-		o->foreground = true;
-		return 0;
-	case KEY_SINGLE:
-		o->singlethread = true;
-		return 0;
-	case KEY_CLONE_FD:
-		o->clone_fd = true;
-		return 0;
 	case KEY_MAX_THREADS:
-		return parse_uint(arg, 1, PINFS_MAX_THREADS_MAX, &o->max_threads);
 	case KEY_MAX_WRITE:
-		return parse_uint(arg, PINFS_MAX_WRITE_MIN, PINFS_MAX_WRITE_MAX, &o->max_write);
 	case KEY_MAX_BACKGROUND:
-		return parse_uint(arg, 1, PINFS_MAX_BACKGROUND_MAX, &o->max_background);
-	case KEY_ALLOW_OTHER:
-		o->allow_other = true;
-		return 0;
-	case KEY_DEFAULT_PERMISSIONS:
-		return 0; /* always on, see --help */
-	case KEY_DEV_SUID:
-		o->dev_suid = true;
-		return 0;
-	case KEY_WRITEBACK:
-		o->writeback_cache = true;
-		return 0;
-	case KEY_NO_WRITEBACK:
-		o->writeback_cache = false;
-		return 0;
-	case KEY_DIRECT_IO: {
-		const char *v = opt_value(arg);
-
-		if (!strcmp(v, "auto"))
-			o->direct_io = DIRECT_IO_AUTO;
-		else if (!strcmp(v, "always"))
-			o->direct_io = DIRECT_IO_ALWAYS;
-		else if (!strcmp(v, "never"))
-			o->direct_io = DIRECT_IO_NEVER;
-		else {
-			opt_error("option '%s': expected auto, always or never", arg);
+	case KEY_FD_CACHE:
+	case KEY_TIMEOUT:
+	case KEY_NEGATIVE_TIMEOUT:
+		return parse_number(ctx, arg, &numbers[key]);
+	case KEY_NONEMPTY:
+		if (!*opt_value(arg)) {
+			opt_error("option '%s': empty value", arg);
 			return -EINVAL;
 		}
 		return 0;
-	}
-	case KEY_BACKING_DIO:
-		return PARSE_WORD(arg, backing_dio_words, o->backing_dio);
-	case KEY_ENGINE: {
-		int k = 0;
-		int err = PARSE_WORD(arg, engine_words, k);
-
-		if (err)
-			return err;
-		free(o->engine);
-		o->engine = strdup(engine_words[k]);
-		return o->engine ? 0 : -ENOMEM;
-	}
-	case KEY_TRANSPORT:
-		return PARSE_WORD(arg, transport_words, o->transport);
-	case KEY_PASSTHROUGH:
-		o->passthrough = true;
-		return 0;
-	case KEY_SPLICE:
-		return PARSE_WORD(arg, splice_words, o->splice);
-	case KEY_VMSPLICE:
-		o->vmsplice = true;
-		return 0;
-	case KEY_PIN_CHECK:
-		return PARSE_WORD(arg, pin_check_words, o->pin_check);
-	case KEY_CONTROL:
-		return set_string(&o->control, arg, true);
 	case KEY_UNSAFE:
 		if (!PINFS_UNSAFE_MODES) {
 			opt_error("option '%s': this pinfs was built without -Dunsafe_modes=true", arg);
 			return -EINVAL;
 		}
-		return PARSE_WORD(arg, unsafe_words, o->unsafe);
-	case KEY_LOCKS: {
-		const char *v = opt_value(arg);
-
-		if (!strcmp(v, "backing"))
-			o->locks = LOCKS_BACKING;
-		else if (!strcmp(v, "kernel"))
-			o->locks = LOCKS_KERNEL;
-		else {
-			opt_error("option '%s': expected backing or kernel", arg);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	case KEY_TIMEOUT:
-		return parse_seconds(arg, &o->timeout);
-	case KEY_NEGATIVE_TIMEOUT:
-		return parse_seconds(arg, &o->negative_timeout);
-	case KEY_FD_CACHE:
-		return parse_uint(arg, PINFS_FD_CACHE_MIN, 1u << 20, &o->fd_cache);
-	case KEY_SOURCE:
-		return set_string(&o->source, arg, true);
-	case KEY_FSNAME:
-		return set_string(&o->fsname, arg, true);
-	case KEY_SUBTYPE:
-		return set_string(&o->subtype, arg, false);
+		return check_word(arg);
+	case KEY_WORD:
+		return check_word(arg);
 	case KEY_MOUNT_FLAG:
-		return parse_mount_flag(o, arg);
-	case KEY_RELATIME:
-		/* Applied after mounting (mount_apply_atime()); libfuse 3.14 rejects them. */
+		return append_word(&o->mount_flags, arg);
+	case KEY_ATIME_FLAG:
 		return append_word(&o->atime_flags, arg);
-	case KEY_REMOUNT:
-	case KEY_HELPER_IGNORED:
-	case KEY_HELPER_IGNORED_PREFIX:
-		if (!o->helper_mode)
-			break;
-		if (key == KEY_REMOUNT)
-			o->remount = true;
-		return 0;
+	case KEY_HELPER_ONLY:
+		if (o->helper_mode)
+			return 0;
+		break;
 	}
-	opt_error("unknown option '%s'", arg);
+	opt_error("unknown option '%s'", arg);	/* FUSE_OPT_KEY_OPT: no template matched */
 	return -EINVAL;
 }
 
@@ -446,13 +389,13 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		ctx->npositional++;
 		return 0;
 	}
-	if (key == FUSE_OPT_KEY_OPT) {
-		if (arg[0] == '-')
-			opt_error("unknown argument '%s'", arg);
-		else
-			opt_error("unknown option '%s'", arg);
+	if (key == FUSE_OPT_KEY_OPT && arg[0] == '-') {
+		opt_error("unknown argument '%s'", arg);
 		goto fail;
 	}
+	/* A template "x-" would match only itself: fuse_opt has no prefixes without '='. */
+	if (key == FUSE_OPT_KEY_OPT && is_fstab_userspace(arg))
+		key = KEY_HELPER_ONLY;
 	if (parse_key(ctx, arg, key) == 0)
 		return 0;
 fail:
@@ -467,9 +410,9 @@ void options_init(struct pinfs_options *o)
 	o->max_background = PINFS_MAX_BACKGROUND_DEFAULT;
 	o->direct_io = DIRECT_IO_AUTO;
 	o->backing_dio = BACKING_DIO_AUTO;
-	o->engine = strdup("sync");
+	o->engine = ENGINE_MODE_SYNC;
 	o->splice = SPLICE_OFF;
-	o->pin_check = 0;
+	o->pin_check = PIN_CHECK_OFF;
 	o->locks = LOCKS_BACKING;
 	o->timeout = 1.0;
 	o->negative_timeout = 0.0;
@@ -485,7 +428,6 @@ void options_free(struct pinfs_options *o)
 	free(o->subtype);
 	free(o->mount_flags);
 	free(o->atime_flags);
-	free(o->engine);
 	free(o->control);
 	memset(o, 0, sizeof(*o));
 }
@@ -561,14 +503,10 @@ static int helper_collect(struct pinfs_options *o, int argc, char **argv, struct
 int options_parse(struct pinfs_options *o, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct parse_ctx ctx = {.o = o};
+	struct parse_ctx ctx = {0};
 	char *dev = NULL, *dir = NULL;
-	int ret = -EINVAL;
+	int ret = -EINVAL, err;
 
-	if (!o->engine) {	/* options_init()'s default could not be allocated */
-		opt_error("out of memory");
-		return -ENOMEM;
-	}
 	o->helper_mode = argc > 0 && is_helper_name(argv[0]);
 	if (o->helper_mode) {
 		ret = helper_collect(o, argc, argv, &args, &dev, &dir);
@@ -583,7 +521,10 @@ int options_parse(struct pinfs_options *o, int argc, char **argv)
 		}
 	}
 	ret = -EINVAL;
-	if (fuse_opt_parse(&args, &ctx, pinfs_opts, opt_proc) == -1 || ctx.failed) {
+	ctx.o = *o;
+	err = fuse_opt_parse(&args, &ctx, pinfs_opts, opt_proc);
+	*o = ctx.o;
+	if (err == -1 || ctx.failed) {
 		if (!ctx.failed)
 			opt_error("malformed options");
 		goto out;

@@ -18,6 +18,8 @@
 
 #include <fuse_opt.h>
 
+#include <pinit/ledger.h>
+
 /* FOPEN_DIRECT_IO policy (issue 4 keeps the syntax). */
 enum direct_io_mode {
 	DIRECT_IO_AUTO, /* when the application opened with O_DIRECT */
@@ -38,6 +40,12 @@ enum splice_mode {
 	SPLICE_READ = 1,	/* READ replies spliced from the backing file */
 	SPLICE_WRITE = 2,	/* WRITE payloads received in a pipe, spliced to the file */
 	SPLICE_RW = 3,
+};
+
+/* How backing I/O is issued (engine.h). */
+enum engine_mode {
+	ENGINE_MODE_SYNC,	/* pread/pwrite */
+	ENGINE_MODE_URING,	/* io_uring, the buffer arena registered as fixed buffers */
 };
 
 /* How requests reach the daemon and replies leave it. */
@@ -71,6 +79,10 @@ enum lock_mode {
 #define PINFS_MAX_BACKGROUND_DEFAULT 64u
 #define PINFS_FD_CACHE_MIN 4u
 
+/*
+ * The flags and choices that options.c's fuse_opt templates set are int-sized:
+ * fuse_opt stores an int (int rather than bool for the flags).
+ */
 struct pinfs_options {
 	/* positional / identity */
 	char *source; /* as given */
@@ -82,38 +94,38 @@ struct pinfs_options {
 
 	/* process */
 	bool helper_mode; /* invoked as mount.fuse.pinfs */
-	bool remount; /* helper: -o remount */
+	int remount; /* helper: -o remount */
 	bool fake; /* helper: -f (mount(8) --fake): validate only */
-	bool foreground;
-	bool debug;
-	bool singlethread;
-	bool clone_fd;
+	int foreground;
+	int debug;
+	int singlethread;
+	int clone_fd;
 	unsigned int max_threads; /* 0: default */
-	bool show_help;
-	bool show_version;
+	int show_help;
+	int show_version;
 
 	/* filesystem behaviour */
 	unsigned int max_write;
 	unsigned int max_background; /* kernel's limit on async requests in flight */
-	bool allow_other;
-	bool dev_suid; /* mount with dev,suid (mount(8) strips them) */
-	bool writeback_cache;
+	int allow_other;
+	int dev_suid; /* mount with dev,suid (mount(8) strips them) */
+	int writeback_cache;
 	enum direct_io_mode direct_io;
 	enum backing_dio_mode backing_dio;
-	char *engine;		/* "sync" or "uring" */
+	enum engine_mode engine;
 	enum transport_mode transport;
-	bool passthrough;	/* kernel FUSE passthrough for regular files (Linux 6.9) */
+	int passthrough;	/* kernel FUSE passthrough for regular files (Linux 6.9) */
 	enum splice_mode splice;
-	bool vmsplice;		/* READ replies vmspliced from the daemon's pages */
-	int pin_check;		/* enum pin_check of libpinit */
+	int vmsplice;		/* READ replies vmspliced from the daemon's pages */
+	enum pin_check pin_check;
 	char *control;		/* control socket path, or NULL */
 	enum unsafe_mode unsafe;
 	enum lock_mode locks;
 	double timeout; /* entry and attribute timeout, seconds */
 	double negative_timeout;
 	unsigned int fd_cache; /* O_PATH descriptors kept open; 0: automatic */
-	bool read_only; /* "ro" */
-	bool noatime; /* "noatime": backing files opened with O_NOATIME */
+	int read_only; /* "ro" */
+	int noatime; /* "noatime": backing files opened with O_NOATIME */
 
 	/* mount flags passed on to libfuse (ro, nosuid, ...), as "-o a,b" */
 	char *mount_flags;

@@ -131,7 +131,7 @@ int pinfs_kill_suid(struct pinfs *f, fuse_req_t req, fuse_ino_t ino, int fd)
 
 static struct fuse_lowlevel_ops ops;
 static struct pinfs_options opts;
-static struct pinfs_engine engine = {.name = "none"};
+static struct pinfs_engine engine;	/* no data operations */
 static char dir[] = "/tmp/pinfs-lock-release.XXXXXX";
 static int dir_fd;
 static int failures;

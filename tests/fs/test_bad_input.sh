@@ -54,11 +54,13 @@ expect_error "max_background too large" "range" "$PINFS" "$src" "$mnt" -o max_ba
 expect_error "max_threads zero" "max_threads" "$PINFS" "$src" "$mnt" -o max_threads=0
 expect_error "bad direct_io" "direct_io" "$PINFS" "$src" "$mnt" -o direct_io=sometimes
 expect_error "bad locks" "locks" "$PINFS" "$src" "$mnt" -o locks=none
+expect_error "bad engine lists the engines" "one of sync, uring" "$PINFS" "$src" "$mnt" -o engine=aio
 expect_error "bad timeout" "timeout" "$PINFS" "$src" "$mnt" -o timeout=-1
 expect_error "bad fd_cache" "fd_cache" "$PINFS" "$src" "$mnt" -o fd_cache=1
 expect_error "empty source=" "source" "$PINFS" "$mnt" -o source=
 expect_error "clone_fd with -s" "clone_fd" "$PINFS" "$src" "$mnt" -o clone_fd -s
 expect_error "helper-only option in program mode" "nofail" "$PINFS" "$src" "$mnt" -o nofail
+expect_error "helper-only x-* in program mode" "x-foo" "$PINFS" "$src" "$mnt" -o x-foo
 
 # A bad control socket path, in the background (no -f): the error and the exit
 # status reach the caller before the daemon detaches; nothing at PATH is removed.
@@ -90,6 +92,9 @@ expect_error "helper: no arguments" "usage" "$helper"
 expect_error "helper: missing source" "$WORK/nope" "$helper" pinfs_dev "$mnt" -o source="$WORK/nope"
 expect_error "helper: device is no directory" "pinfs_dev" "$helper" pinfs_dev "$mnt" -o rw
 expect_error "helper: unknown option" "bogus" "$helper" "$src" "$mnt" -o rw,bogus
+# fstab's x-* options are ignored (--help): the error is the missing source's.
+expect_error "helper: x-* ignored" "$WORK/nope" \
+	"$helper" pinfs_dev "$mnt" -o x-systemd.automount,source="$WORK/nope"
 expect_error "helper: missing mountpoint" "$WORK/nope" "$helper" "$src" "$WORK/nope"
 expect_error "helper: remount of a non-mount" "not a FUSE mount" "$helper" "$src" "$mnt" -o remount,ro
 
