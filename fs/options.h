@@ -20,14 +20,14 @@
 
 #include <pinit/ledger.h>
 
-/* FOPEN_DIRECT_IO policy (issue 4 keeps the syntax). */
+/* FOPEN_DIRECT_IO policy (docs/usage.md, direct_io=). */
 enum direct_io_mode {
 	DIRECT_IO_AUTO, /* when the application opened with O_DIRECT */
 	DIRECT_IO_ALWAYS, /* every open */
 	DIRECT_IO_NEVER, /* never; O_DIRECT opens use the kernel's generic DIO path */
 };
 
-/* When the backing file is opened with O_DIRECT (issue 4). */
+/* When the backing file is opened with O_DIRECT (docs/usage.md, backing_dio=). */
 enum backing_dio_mode {
 	BACKING_DIO_AUTO,	/* when the application opened with O_DIRECT */
 	BACKING_DIO_ALWAYS,	/* for every open of a regular file */

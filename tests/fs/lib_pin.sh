@@ -5,7 +5,7 @@
 # test_containment.sh use its ext4 for file handles), sourced after lib.sh:
 # a loop-mounted ext4 backing store (real O_DIRECT alignment), the control
 # socket (pinfs-ctl for one command, ctlconn for a connection that keeps its
-# holds), and the pin ledger check of issue 4 read from `pinfs-ctl stats`.
+# holds), and the pin ledger check (spec §2.6) read from `pinfs-ctl stats`.
 #
 # Cleanup: pin_cleanup runs first in lib.sh's EXIT trap. It closes control
 # connections, unmounts the pinfs mounts in reverse order (an upper mount
@@ -136,7 +136,7 @@ ctl_close() {
 }
 
 # ledger_check NAME ENGINE [NTHREADS]: the pin ledger balances after a
-# quiesced workload (issue 4 "Tests"): no short-term pin outstanding, no
+# quiesced workload (spec §2.6 P-5): no short-term pin outstanding, no
 # violation, no warning, every FOLL_GET reference dropped; where backing
 # O_DIRECT moved bytes, pins (sync) or registered-buffer listings (uring) were
 # really taken, so the balance is not vacuous; with engine=uring the long-term

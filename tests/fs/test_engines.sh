@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The engine matrix of issue 4: every combination of
+# The engine matrix (docs/usage.md, "Options that matter in practice"): every combination of
 #   engine={sync,uring} x backing_dio={auto,always,never} x
 #   splice={off,read,write,rw} x direct_io={auto,always,never}
 # mounted over a loop-mounted ext4 (real O_DIRECT alignment, 512/512), each

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# pin_check's detectors against pinfs's deliberately broken variants (issue 4
-# "Tests"; meson -Dunsafe_modes=true, pinfs -o unsafe=MODE). Per MODE:
+# pin_check's detectors against pinfs's deliberately broken variants (docs/pinning.md;
+# meson -Dunsafe_modes=true, pinfs -o unsafe=MODE). Per MODE:
 #   strict  the daemon aborts (the leak: exits non-zero at unmount) with a
 #           pin ledger report that names the violation;
 #   on      the violation is counted (pinfs-ctl stats) and the daemon goes on;
