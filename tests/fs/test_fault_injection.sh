@@ -31,9 +31,8 @@ oom_case() {
 	pass "$name: strdup($spec) failing: out of memory, exit 1"
 }
 
-# The default engine name, the subtype, and in mount-helper form (-f: fake,
-# nothing is mounted) the device, the mount point and the fsname.
-oom_case "engine default" sync "$PINFS" "$src" "$mnt" -f
+# The subtype, and in mount-helper form (-f: fake, nothing is mounted) the
+# device, the mount point and the fsname. (engine= is an enum: no copy.)
 oom_case subtype pinfs "$PINFS" "$src" "$mnt" -f
 oom_case "helper device" "$src" "$WORK/mount.fuse.pinfs" "$src" "$mnt" -f
 oom_case "helper mountpoint" "$mnt" "$WORK/mount.fuse.pinfs" "$src" "$mnt" -f
