@@ -448,6 +448,8 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 			fprintf(stderr, "pinfs: cannot start worker %u: %s\n", i, strerror(err));
 			fuse_session_exit(fs->se);
 			ret = -err;
+			for (unsigned int lost = i; lost < nthreads; lost++)
+				transport_uring_worker_lost(ret);
 			break;
 		}
 		workers[i].started = true;

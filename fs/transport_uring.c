@@ -405,14 +405,12 @@ static void worker_teardown(struct ring_worker *w)
 }
 
 /*
- * Every worker sets up its ring before any registers an entry. The kernel
- * granted the ring at INIT and waits for it (transport_uring_prepare()): if a
- * worker cannot set up its ring now, no worker serves, and the daemon stops.
- * Returns 0, or the first worker's error.
+ * Called with ring.lock held: a worker arrives at the start barrier with the
+ * result @err of setting up its ring (a worker that never started arrives with
+ * why). The first error is reported, and every waiter is woken to count again.
  */
-static int barrier(int err)
+static void arrive(int err)
 {
-	pthread_mutex_lock(&ring.lock);
 	if (err && !ring.setup_err) {
 		fprintf(stderr, "pinfs: transport=uring: setting up a ring failed (%s); the kernel "
 				"granted the ring at INIT and serves the mount only once every "
@@ -422,11 +420,32 @@ static int barrier(int err)
 	}
 	ring.arrived++;
 	pthread_cond_broadcast(&ring.arrived_cond);
+}
+
+/*
+ * Every worker sets up its ring before any registers an entry. The kernel
+ * granted the ring at INIT and waits for it (transport_uring_prepare()): if a
+ * worker cannot set up its ring now, no worker serves, and the daemon stops.
+ * Returns 0, or the first worker's error.
+ */
+static int barrier(int err)
+{
+	pthread_mutex_lock(&ring.lock);
+	arrive(err);
 	while (ring.arrived < ring.nworkers)
 		pthread_cond_wait(&ring.arrived_cond, &ring.lock);
 	err = ring.setup_err;
 	pthread_mutex_unlock(&ring.lock);
 	return err;
+}
+
+void transport_uring_worker_lost(int err)
+{
+	if (!atomic_load(&ring.active))
+		return;
+	pthread_mutex_lock(&ring.lock);
+	arrive(err);
+	pthread_mutex_unlock(&ring.lock);
 }
 
 /* ---- serving ---- */

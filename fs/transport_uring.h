@@ -104,6 +104,13 @@ int transport_uring_start(int stop_fd);
 int transport_uring_serve(struct pinfs_thread *th, unsigned int index);
 
 /*
+ * loop.c: one worker will never run (its thread could not be made: @err).
+ * Called once per such worker; the workers that did start then stop at the
+ * start barrier instead of waiting there for it.
+ */
+void transport_uring_worker_lost(int err);
+
+/*
  * Every worker has returned (and the control socket is stopped, loop.h):
  * unpin and free the entries.
  */

@@ -12,10 +12,14 @@
  *   FAIL_MMAP=BYTES[:N]     the Nth mmap() of exactly BYTES (decimal) returns
  *                           MAP_FAILED with errno ENOMEM
  *   FAIL_EVENTFD=eventfd:N  the Nth eventfd() returns -1 with errno EMFILE
+ *   FAIL_PTHREAD_CREATE=pthread_create:N
+ *                           the Nth pthread_create() returns EAGAIN, starting
+ *                           no thread
  *
  * Every other call goes to the C library's function.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -28,7 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>	/* the prototypes of syscall() and strdup() replaced here */
 
-static atomic_int strdup_seen, syscall_seen, mmap_seen, eventfd_seen;
+static atomic_int strdup_seen, syscall_seen, mmap_seen, eventfd_seen, thread_seen;
 
 static const struct {
 	long nr;
@@ -116,4 +120,17 @@ int eventfd(unsigned int initval, int flags)
 	if (!real)
 		real = (int (*)(unsigned int, int))dlsym(RTLD_NEXT, "eventfd");
 	return real(initval, flags);
+}
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
+		   void *arg)
+{
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+	if (nth_match("FAIL_PTHREAD_CREATE", "pthread_create", &thread_seen))
+		return EAGAIN;
+	if (!real)
+		real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+				void *))dlsym(RTLD_NEXT, "pthread_create");
+	return real(thread, attr, start, arg);
 }

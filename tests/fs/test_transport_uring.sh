@@ -5,8 +5,8 @@
 #  1. with the kernel's offer off, the mount says so in one line and /dev/fuse serves;
 #     With the kernel offering it but its buffers unmappable when INIT is answered
 #     (fail_inject.so), the ring is not granted: one line, and /dev/fuse serves;
-#     a worker that cannot set up its ring after the grant stops the daemon
-#     (the kernel would hold every request for the ring);
+#     a worker that cannot set up its ring after the grant, or whose thread cannot
+#     start, stops the daemon (the kernel would hold every request for the ring);
 #  2. the options it excludes are refused;
 #  3. the payload buffers in use: O_DIRECT WRITE payloads arrive page-aligned and go to the
 #     backing file from where they lie, aligned O_DIRECT READs are read straight into the
@@ -91,6 +91,21 @@ else
 		{ cat "$WORK/noring.log"; fail "a worker without its ring: exit status $rc"; }
 	wait_mount "$mnt" gone || fail "the mount stayed after the daemon stopped"
 	pass "a worker that cannot set up its ring after the grant stops the daemon, exit 1"
+
+	# Worker 0 starts, worker 1's thread cannot be made (no control socket: the
+	# workers are the daemon's only threads): worker 0 must not wait for it.
+	mnt=$(newdir mnt-nothread)
+	rc=0
+	FAIL_PTHREAD_CREATE=pthread_create:2 LD_PRELOAD=$INJECT timeout -k 5 30 \
+		"$PINFS" "$src" "$mnt" -f -o transport=uring,max_threads=2 2>"$WORK/nothread.log" &
+	pid=$!
+	MOUNTS+=("$mnt")
+	timeout 10 cat "$mnt/g" >/dev/null 2>&1
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] && grep -q "cannot start worker 1" "$WORK/nothread.log" ||
+		{ cat "$WORK/nothread.log"; fail "a worker thread that could not start: exit status $rc"; }
+	wait_mount "$mnt" gone || fail "the mount stayed after the daemon stopped"
+	pass "a worker thread that cannot start stops the daemon, exit 1"
 fi
 
 # ---- 2. what the ring excludes ----
