@@ -356,6 +356,10 @@ static void files(void)
 	if (fd >= 0) {
 		char *al = aligned_alloc(4096, 8192);
 
+		if (!al) {
+			perror("aligned_alloc");
+			exit(1);
+		}
 		memset(al, 'D', 8192);
 		STEP("O_DIRECT aligned write", pwrite(fd, al, 8192, 4096));
 		memset(al, 0, 8192);
