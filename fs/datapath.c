@@ -14,24 +14,13 @@
 #include <pinit/arena.h>
 #include <pinit/uio.h>
 
+#include "buffers.h"
 #include "datapath.h"
 #include "dio.h"
 #include "engine.h"
 #include "file.h"
 #include "inode.h"
 #include "kpin_model.h"
-
-static struct arena *bounce_arena;
-
-void datapath_set_arena(struct arena *a)
-{
-	bounce_arena = a;
-}
-
-struct arena *datapath_arena(void)
-{
-	return bounce_arena;
-}
 
 /* ---- opening the O_DIRECT descriptor ---- */
 
@@ -262,9 +251,9 @@ static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 		return -ENOBUFS;	/* no aligned span reaches these bytes: the page cache does */
 	buf = span_in_place(to, head, span, &f->dio);
 	if (!buf) {
-		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !bounce_arena)
+		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !buffers_arena())
 			return -ENOBUFS;
-		bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(span, PAGE_SIZE));
+		bounce = arena_alloc(buffers_arena(), DIV_ROUND_UP(span, PAGE_SIZE));
 		if (!bounce)
 			return -ENOBUFS;
 		buf = page_address(bounce);
@@ -284,7 +273,7 @@ static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 	}
 out:
 	if (bounce)
-		arena_free(bounce_arena, bounce, DIV_ROUND_UP(span, PAGE_SIZE));
+		arena_free(buffers_arena(), bounce, DIV_ROUND_UP(span, PAGE_SIZE));
 	return n;
 }
 
@@ -384,9 +373,9 @@ static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t p
 		}
 		return n;
 	}
-	if (!bounce_arena || len > KPIN_MAX_PAGES * PAGE_SIZE)
+	if (!buffers_arena() || len > KPIN_MAX_PAGES * PAGE_SIZE)
 		return -ENOBUFS;
-	bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(len, PAGE_SIZE));
+	bounce = arena_alloc(buffers_arena(), DIV_ROUND_UP(len, PAGE_SIZE));
 	if (!bounce)
 		return -ENOBUFS;
 	if (copy_from_iter(page_address(bounce), len, &mid) != len) {
@@ -398,7 +387,7 @@ static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t p
 			stats_count_bytes(PATH_BOUNCED, STATS_WRITE, n);
 		}
 	}
-	arena_free(bounce_arena, bounce, DIV_ROUND_UP(len, PAGE_SIZE));
+	arena_free(buffers_arena(), bounce, DIV_ROUND_UP(len, PAGE_SIZE));
 	return n;
 }
 

@@ -28,6 +28,7 @@
 
 #include <pinit/arena.h>
 
+#include "buffers.h"
 #include "datapath.h"
 #include "engine.h"
 
@@ -55,7 +56,7 @@ static void report_fallback(const char *what, int err)
 /* The calling thread's ring, set up on first use; false: use the sync engine. */
 static bool ring_ready(void)
 {
-	struct arena *a = datapath_arena();
+	struct arena *a = buffers_arena();
 	int err;
 
 	if (ut.ready || ut.failed)
