@@ -62,8 +62,4 @@ bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t p
 ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
 			   const struct read_plan *plan, ssize_t res);
 
-/* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
-int datapath_open(struct pinfs *fs, struct pinfs_file *f);
-void datapath_release(struct pinfs *fs, struct pinfs_file *f);
-
 #endif

@@ -30,6 +30,7 @@
 
 #include "buffers.h"
 #include "datapath.h"
+#include "dio.h"
 #include "engine.h"
 
 #define BATCH_MAX 16
@@ -224,8 +225,8 @@ static void uring_thread_exit(void)
 
 const struct pinfs_engine engine_uring = {
 	.kind = ENGINE_URING,
-	.open = datapath_open,
-	.release = datapath_release,
+	.open = dio_open,
+	.release = dio_release,
 	.read_iter = datapath_read,
 	.write_iter = datapath_write,
 	.read = uring_read,
