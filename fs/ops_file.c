@@ -67,7 +67,6 @@ static void set_open_reply(struct pinfs *fs, struct fuse_file_info *fi, struct p
 	}
 	fi->keep_cache = 0;
 	/* The kernel prefers FOPEN_DIRECT_IO to FOPEN_PASSTHROUGH: a passthrough file has none. */
-	passthrough_open(fs, f);
 	if (f->passthrough)
 		fi->direct_io = 0;
 }
@@ -109,7 +108,9 @@ static int file_new(struct pinfs *fs, fuse_req_t req, struct pinfs_inode *in, in
 	f->engine = fs->engine;
 	f->uid = fuse_req_ctx(req)->uid;
 	f->refs = 1;
-	if (f->engine->open) {
+	/* A passthrough file's reads and writes are the kernel's: the engine opens nothing for it. */
+	passthrough_open(fs, f);
+	if (f->engine->open && !f->passthrough) {
 		err = f->engine->open(fs, f);
 		if (err)
 			goto fail;
