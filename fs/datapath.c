@@ -5,96 +5,18 @@
  * kernel-pin model's (kpin_model.h).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <pinit/arena.h>
 #include <pinit/uio.h>
 
+#include "buffers.h"
 #include "datapath.h"
 #include "dio.h"
 #include "engine.h"
 #include "file.h"
 #include "inode.h"
 #include "kpin_model.h"
-
-static struct arena *bounce_arena;
-
-void datapath_set_arena(struct arena *a)
-{
-	bounce_arena = a;
-}
-
-struct arena *datapath_arena(void)
-{
-	return bounce_arena;
-}
-
-/* ---- opening the O_DIRECT descriptor ---- */
-
-static bool wants_backing_dio(const struct pinfs *fs, const struct pinfs_file *f)
-{
-	if (f->inode->type != S_IFREG || (f->flags & O_APPEND))
-		return false;	/* O_APPEND: the kernel picks the offset; DIO would need it aligned */
-	switch (fs->opts->backing_dio) {
-	case BACKING_DIO_ALWAYS:
-		return true;
-	case BACKING_DIO_AUTO:
-		return f->flags & O_DIRECT;
-	case BACKING_DIO_NEVER:
-		break;
-	}
-	return false;
-}
-
-int datapath_open(struct pinfs *fs, struct pinfs_file *f)
-{
-	char path[64];
-	int accmode;
-
-	f->dio_fd = -1;
-	f->dio = (struct dio_rules){ .usable = false };
-	if (!wants_backing_dio(fs, f))
-		return 0;
-	accmode = fcntl(f->fd, F_GETFL);
-	if (accmode < 0)
-		return 0;
-	/* Same file, same access, plus O_DIRECT: reopen the descriptor through /proc. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
-	f->dio_fd = open(path, (accmode & (O_ACCMODE | O_NOATIME)) | O_DIRECT | O_CLOEXEC);
-	if (f->dio_fd < 0)
-		return 0;	/* no O_DIRECT here: the page cache serves this file */
-	f->dio = dio_rules_for(f->dio_fd, f->inode->dev);
-	if (!f->dio.usable) {
-		close(f->dio_fd);
-		f->dio_fd = -1;
-	}
-	atomic_store(&f->dio_ok, f->dio.usable);
-	return 0;
-}
-
-void datapath_release(struct pinfs *fs, struct pinfs_file *f)
-{
-	if (f->dio_fd >= 0)
-		close(f->dio_fd);
-	f->dio_fd = -1;
-}
-
-static bool direct_usable(const struct pinfs_file *f)
-{
-	return f->dio_fd >= 0 && atomic_load_explicit(&f->dio_ok, memory_order_relaxed);
-}
-
-/* O_DIRECT said EINVAL although the rules allowed the request: stop using it for this file. */
-static void direct_failed(struct pinfs_file *f)
-{
-	if (atomic_exchange(&f->dio_ok, false))
-		fprintf(stderr, "pinfs: O_DIRECT on a backing file refused an aligned request; "
-				"using the page cache for it\n");
-}
 
 /* ---- O_DIRECT and page-cache transfers ---- */
 
@@ -204,7 +126,7 @@ static ssize_t splice_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 	unsigned int a = f->dio.off_align;
 	int fd = f->fd;
 
-	if (direct_usable(f) && !(pos % a) && !(len % a))
+	if (dio_usable(f) && !(pos % a) && !(len % a))
 		fd = f->dio_fd;
 	while (iov_iter_count(to)) {
 		loff_t off = pos + done;
@@ -262,9 +184,9 @@ static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 		return -ENOBUFS;	/* no aligned span reaches these bytes: the page cache does */
 	buf = span_in_place(to, head, span, &f->dio);
 	if (!buf) {
-		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !bounce_arena)
+		if (span > KPIN_MAX_PAGES * PAGE_SIZE || !buffers_arena())
 			return -ENOBUFS;
-		bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(span, PAGE_SIZE));
+		bounce = arena_alloc(buffers_arena(), DIV_ROUND_UP(span, PAGE_SIZE));
 		if (!bounce)
 			return -ENOBUFS;
 		buf = page_address(bounce);
@@ -284,7 +206,7 @@ static ssize_t direct_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 	}
 out:
 	if (bounce)
-		arena_free(bounce_arena, bounce, DIV_ROUND_UP(span, PAGE_SIZE));
+		arena_free(buffers_arena(), bounce, DIV_ROUND_UP(span, PAGE_SIZE));
 	return n;
 }
 
@@ -296,7 +218,7 @@ bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t p
 	off_t start, end;
 	struct kpins pins;
 
-	if (!len || !direct_usable(f) || !e->registered)
+	if (!len || !dio_usable(f) || !e->registered)
 		return false;
 	start = dio_round_down(pos, f->dio.off_align);
 	end = dio_span_end(pos, len, f->dio.off_align);
@@ -321,7 +243,7 @@ ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
 	size_t n;
 
 	if (res == -EINVAL) {
-		direct_failed(f);
+		dio_refused(f);
 		return buffered_read(f, to, pos);
 	}
 	if (res < 0)
@@ -338,14 +260,14 @@ ssize_t datapath_read(struct pinfs_file *f, struct iov_iter *to, off_t pos)
 		return 0;
 	if (iov_iter_is_pipe(to))
 		return splice_read(f, to, pos);
-	if (direct_usable(f)) {
+	if (dio_usable(f)) {
 		struct iov_iter saved = *to;
 		ssize_t n = direct_read(f, to, pos);
 
 		if (n != -EINVAL && n != -ENOBUFS)
 			return n;
 		if (n == -EINVAL)
-			direct_failed(f);
+			dio_refused(f);
 		*to = saved;
 	}
 	return buffered_read(f, to, pos);
@@ -384,9 +306,9 @@ static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t p
 		}
 		return n;
 	}
-	if (!bounce_arena || len > KPIN_MAX_PAGES * PAGE_SIZE)
+	if (!buffers_arena() || len > KPIN_MAX_PAGES * PAGE_SIZE)
 		return -ENOBUFS;
-	bounce = arena_alloc(bounce_arena, DIV_ROUND_UP(len, PAGE_SIZE));
+	bounce = arena_alloc(buffers_arena(), DIV_ROUND_UP(len, PAGE_SIZE));
 	if (!bounce)
 		return -ENOBUFS;
 	if (copy_from_iter(page_address(bounce), len, &mid) != len) {
@@ -398,7 +320,7 @@ static ssize_t direct_write(struct pinfs_file *f, struct iov_iter *from, off_t p
 			stats_count_bytes(PATH_BOUNCED, STATS_WRITE, n);
 		}
 	}
-	arena_free(bounce_arena, bounce, DIV_ROUND_UP(len, PAGE_SIZE));
+	arena_free(buffers_arena(), bounce, DIV_ROUND_UP(len, PAGE_SIZE));
 	return n;
 }
 
@@ -424,7 +346,7 @@ static ssize_t write_split(struct pinfs_file *f, struct iov_iter *from, off_t po
 		if (k == 1) {
 			n = direct_write(f, from, pos + done, parts[k]);
 			if (n == -EINVAL)
-				direct_failed(f);
+				dio_refused(f);
 			if (n == -EINVAL || n == -ENOBUFS)
 				n = buffered_write(f, from, pos + done, parts[k]);
 		} else {
@@ -442,7 +364,7 @@ static ssize_t write_split(struct pinfs_file *f, struct iov_iter *from, off_t po
 ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos)
 {
 	size_t len = iov_iter_count(from);
-	unsigned int a = direct_usable(f) ? f->dio.off_align : 1;
+	unsigned int a = dio_usable(f) ? f->dio.off_align : 1;
 	struct range r;
 	ssize_t n;
 
@@ -453,7 +375,7 @@ ssize_t datapath_write(struct pinfs_file *f, struct iov_iter *from, off_t pos)
 		a = PAGE_SIZE;
 	range_lock(&f->inode->writes, &r, dio_round_down(pos, a),
 		   dio_round_up(dio_end(pos, len), a));
-	if (direct_usable(f))
+	if (dio_usable(f))
 		n = write_split(f, from, pos, len);
 	else
 		n = buffered_write(f, from, pos, len);

@@ -32,8 +32,6 @@
 
 #include "pinfs.h"
 
-struct arena;
-
 struct pinfs_file;
 
 /*
@@ -63,13 +61,5 @@ bool datapath_read_plan(struct pinfs_file *f, const struct iov_iter *to, off_t p
 			struct read_plan *plan);
 ssize_t datapath_read_done(struct pinfs_file *f, struct iov_iter *to, off_t pos,
 			   const struct read_plan *plan, ssize_t res);
-
-/* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
-int datapath_open(struct pinfs *fs, struct pinfs_file *f);
-void datapath_release(struct pinfs *fs, struct pinfs_file *f);
-
-/* The arena the data path bounces through and allocates READ pages from (loop.c sets it). */
-void datapath_set_arena(struct arena *a);
-struct arena *datapath_arena(void);
 
 #endif

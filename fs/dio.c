@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The backing file's O_DIRECT rules: STATX_DIOALIGN, else probed per filesystem. */
+/*
+ * A backing file's O_DIRECT descriptor (dio.h) and its rules: STATX_DIOALIGN,
+ * else probed per filesystem.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -12,6 +16,8 @@
 #include <pinit/page.h>
 
 #include "dio.h"
+#include "file.h"
+#include "inode.h"
 
 #define PROBED_MAX 64
 
@@ -150,4 +156,66 @@ struct dio_rules dio_rules_for(int dio_fd, dev_t dev)
 		return (struct dio_rules){ true, stx.stx_dio_mem_align, stx.stx_dio_offset_align };
 	}
 	return probe_once(dio_fd, dev);
+}
+
+/* ---- the O_DIRECT descriptor ---- */
+
+static bool wants_backing_dio(const struct pinfs *fs, const struct pinfs_file *f)
+{
+	if (f->inode->type != S_IFREG || (f->flags & O_APPEND))
+		return false;	/* O_APPEND: the kernel picks the offset; DIO would need it aligned */
+	switch (fs->opts->backing_dio) {
+	case BACKING_DIO_ALWAYS:
+		return true;
+	case BACKING_DIO_AUTO:
+		return f->flags & O_DIRECT;
+	case BACKING_DIO_NEVER:
+		break;
+	}
+	return false;
+}
+
+int dio_open(struct pinfs *fs, struct pinfs_file *f)
+{
+	char path[64];
+	int accmode;
+
+	f->dio_fd = -1;
+	f->dio = (struct dio_rules){ .usable = false };
+	if (!wants_backing_dio(fs, f))
+		return 0;
+	accmode = fcntl(f->fd, F_GETFL);
+	if (accmode < 0)
+		return 0;
+	/* Same file, same access, plus O_DIRECT: reopen the descriptor through /proc. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	f->dio_fd = open(path, (accmode & (O_ACCMODE | O_NOATIME)) | O_DIRECT | O_CLOEXEC);
+	if (f->dio_fd < 0)
+		return 0;	/* no O_DIRECT here: the page cache serves this file */
+	f->dio = dio_rules_for(f->dio_fd, f->inode->dev);
+	if (!f->dio.usable) {
+		close(f->dio_fd);
+		f->dio_fd = -1;
+	}
+	atomic_store(&f->dio_ok, f->dio.usable);
+	return 0;
+}
+
+void dio_release(struct pinfs *fs, struct pinfs_file *f)
+{
+	if (f->dio_fd >= 0)
+		close(f->dio_fd);
+	f->dio_fd = -1;
+}
+
+bool dio_usable(const struct pinfs_file *f)
+{
+	return f->dio_fd >= 0 && atomic_load_explicit(&f->dio_ok, memory_order_relaxed);
+}
+
+void dio_refused(struct pinfs_file *f)
+{
+	if (atomic_exchange(&f->dio_ok, false))
+		fprintf(stderr, "pinfs: O_DIRECT on a backing file refused an aligned request; "
+				"using the page cache for it\n");
 }

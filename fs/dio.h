@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The backing file's O_DIRECT rules (spec §6, STATX_DIOALIGN).
+ * A backing file's O_DIRECT descriptor and its rules (spec §6, STATX_DIOALIGN).
+ *
+ * Where backing_dio= asks for one, an open file gets a second descriptor of
+ * its backing file, opened with O_DIRECT (dio_open()). The data path
+ * (datapath.h) uses it for the requests its rules allow, until O_DIRECT
+ * refuses one they allowed (dio_refused()); the page cache serves the rest.
  *
  * statx(STATX_DIOALIGN) gives the memory and file-offset alignment a backing
  * filesystem requires. A filesystem that does not answer (the mask bit is
@@ -20,6 +25,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct pinfs;
+struct pinfs_file;
+
 struct dio_rules {
 	bool usable;		/* O_DIRECT works on this file */
 	unsigned int mem_align;	/* buffer address alignment, a power of two */
@@ -34,6 +42,16 @@ struct dio_rules {
  * backing filesystem @dev). Never fails: unusable rules mean "use the page cache".
  */
 struct dio_rules dio_rules_for(int dio_fd, dev_t dev);
+
+/* Open and close the O_DIRECT descriptor of @f as backing_dio says (engine open/release). */
+int dio_open(struct pinfs *fs, struct pinfs_file *f);
+void dio_release(struct pinfs *fs, struct pinfs_file *f);
+
+/* Whether @f has an O_DIRECT descriptor that has not refused a request. */
+bool dio_usable(const struct pinfs_file *f);
+
+/* O_DIRECT said EINVAL although the rules allowed the request: stop using it for this file. */
+void dio_refused(struct pinfs_file *f);
 
 #define DIO_OFF_MAX INT64_MAX	/* the largest file offset (the kernel's MAX_LFS_FILESIZE) */
 

@@ -45,7 +45,7 @@ struct engine_op {
 struct pinfs_engine {
 	enum stats_engine kind;
 
-	/* Optional: per-open setup and teardown (datapath_open/_release). Return 0 or -errno. */
+	/* Optional: per-open setup and teardown (dio_open/_release). Return 0 or -errno. */
 	int (*open)(struct pinfs *fs, struct pinfs_file *f);
 	void (*release)(struct pinfs *fs, struct pinfs_file *f);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "datapath.h"
+#include "dio.h"
 #include "engine.h"
 
 static ssize_t sync_read(int fd, void *buf, size_t len, off_t pos)
@@ -22,8 +23,8 @@ static ssize_t sync_write(int fd, const void *buf, size_t len, off_t pos)
 
 const struct pinfs_engine engine_sync = {
 	.kind = ENGINE_SYNC,
-	.open = datapath_open,
-	.release = datapath_release,
+	.open = dio_open,
+	.release = dio_release,
 	.read_iter = datapath_read,
 	.write_iter = datapath_write,
 	.read = sync_read,

@@ -28,7 +28,9 @@
 
 #include <pinit/arena.h>
 
+#include "buffers.h"
 #include "datapath.h"
+#include "dio.h"
 #include "engine.h"
 
 #define BATCH_MAX 16
@@ -55,7 +57,7 @@ static void report_fallback(const char *what, int err)
 /* The calling thread's ring, set up on first use; false: use the sync engine. */
 static bool ring_ready(void)
 {
-	struct arena *a = datapath_arena();
+	struct arena *a = buffers_arena();
 	int err;
 
 	if (ut.ready || ut.failed)
@@ -223,8 +225,8 @@ static void uring_thread_exit(void)
 
 const struct pinfs_engine engine_uring = {
 	.kind = ENGINE_URING,
-	.open = datapath_open,
-	.release = datapath_release,
+	.open = dio_open,
+	.release = dio_release,
 	.read_iter = datapath_read,
 	.write_iter = datapath_write,
 	.read = uring_read,

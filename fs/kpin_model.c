@@ -6,8 +6,8 @@
 #include <pinit/gup.h>
 #include <pinit/uio.h>
 
+#include "buffers.h"
 #include "kpin_model.h"
-#include "loop.h"
 #include "pinfs.h"
 #include "unsafe.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Worker threads and their buffers (loop.h).
+ * The worker loops (loop.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,180 +17,14 @@
 
 #include <linux/fuse.h>
 
-#include <pinit/arena.h>
-#include <pinit/ledger.h>
-
+#include "buffers.h"
 #include "control.h"
-#include "creds.h"
 #include "daemon.h"
-#include "datapath.h"
 #include "engine.h"
 #include "hold.h"
 #include "init_ext.h"
 #include "loop.h"
 #include "transport_uring.h"
-#include "unsafe.h"
-
-/*
- * All thread buffers come from one arena (libpinit allows few arenas per
- * process), sized for the threads that serve requests: every READ reply and
- * write bounce is made of arena pages (ops_data.c, datapath.c).
- */
-static struct arena *pool;
-static __thread struct pinfs_thread *self;
-static pthread_key_t self_key;
-static pthread_once_t self_key_once = PTHREAD_ONCE_INIT;
-static atomic_uint next_index;
-
-static int pool_init(size_t npages, unsigned int nthreads)
-{
-	pool = arena_create(npages, unsafe_active(UNSAFE_NO_DONTFORK) ? ARENA_NO_DONTFORK : 0);
-	if (!pool) {
-		int err = -errno;
-
-		fprintf(stderr, "pinfs: cannot map the buffer arena, %zu KiB for %u threads "
-				"(-o max_threads): %s\n",
-			npages * PAGE_SIZE >> 10, nthreads, strerror(-err));
-		return err;
-	}
-	datapath_set_arena(pool);
-	return 0;
-}
-
-static long leaked_pages;
-
-/*
- * Every worker is gone: whatever the buffers still hold leaked. Report it as
- * a leak now, before the buffers go back to the arena (where a leaked pin
- * would only read as "pinned page freed", and pin_check=strict would stop
- * there), and remember it for the exit status (loop_leaked_pages()).
- */
-static void check_leaks(void)
-{
-	leaked_pages += ledger_check_leaks();
-}
-
-long loop_leaked_pages(void)
-{
-	return leaked_pages;
-}
-
-static void pool_destroy(void)
-{
-	datapath_set_arena(NULL);
-	arena_destroy(pool);
-	pool = NULL;
-}
-
-/* @npages contiguous arena pages: their address, *@pages their descriptors; NULL if none. */
-static void *buffer_get(size_t npages, struct page **pages)
-{
-	*pages = pool ? arena_alloc(pool, npages) : NULL;
-	return *pages ? page_address(*pages) : NULL;
-}
-
-static void buffer_put(struct page *pages, size_t npages)
-{
-	if (pages)
-		arena_free(pool, pages, npages);
-}
-
-static void thread_free(struct pinfs_thread *th)
-{
-	if (!th)
-		return;
-	if (th->wait_fd >= 0)
-		close(th->wait_fd);
-	if (th->pipe.fd[0] >= 0) {
-		close(th->pipe.fd[0]);
-		close(th->pipe.fd[1]);
-	}
-	buffer_put(th->io_pages, th->io_npages);
-	buffer_put(th->rx_pages, th->rx_npages);
-	free(th);
-}
-
-static struct pinfs_thread *thread_new(bool with_rx)
-{
-	struct pinfs_thread *th = calloc(1, sizeof(*th));
-	char *rx;
-
-	if (!th)
-		return NULL;
-	th->index = atomic_fetch_add(&next_index, 1);
-	th->pipe.fd[0] = th->pipe.fd[1] = -1;
-	th->wait_fd = -1;
-	th->io_npages = PINFS_IO_PAGES;
-	th->io_buf = buffer_get(th->io_npages, &th->io_pages);
-	if (!th->io_buf)
-		goto fail;
-	th->io_size = th->io_npages * PAGE_SIZE;
-	if (with_rx) {
-		th->rx_npages = PINFS_RX_PAGES;
-		rx = buffer_get(th->rx_npages, &th->rx_pages);
-		if (!rx)
-			goto fail;
-		/* fuse_in_header + fuse_write_in end on a page boundary. */
-		th->rx_mem = rx + PAGE_SIZE - PINFS_WRITE_HEADER_SIZE;
-		th->rx_size = (th->rx_npages - 1) * PAGE_SIZE;
-	}
-	return th;
-fail:
-	thread_free(th);
-	return NULL;
-}
-
-/* Per-thread state of a thread about to serve requests. */
-static void thread_setup(void)
-{
-	int err = creds_thread_init();
-	sigset_t faults;
-
-	/*
-	 * Workers block every signal (libfuse's clone_fd threads too), but a
-	 * blocked SIGSEGV or SIGBUS raised by a fault kills the process
-	 * instead of reaching libpinit's fault trap: the check-mode report of
-	 * a write to a source-pinned page, and pinit_try()'s -EFAULT.
-	 */
-	sigemptyset(&faults);
-	sigaddset(&faults, SIGSEGV);
-	sigaddset(&faults, SIGBUS);
-	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
-	if (err)
-		fprintf(stderr, "pinfs: no per-thread umask (unshare: %s)\n", strerror(-err));
-}
-
-static const struct pinfs_engine *thread_engine;	/* its thread_exit() runs as workers end */
-
-static void thread_teardown(void)
-{
-	if (thread_engine && thread_engine->thread_exit)
-		thread_engine->thread_exit();
-}
-
-static void foreign_thread_exit(void *arg)
-{
-	thread_teardown();
-	thread_free(arg);
-}
-
-static void make_key(void)
-{
-	pthread_key_create(&self_key, foreign_thread_exit);
-}
-
-struct pinfs_thread *pinfs_thread_self(void)
-{
-	if (self)
-		return self;
-	pthread_once(&self_key_once, make_key);
-	self = thread_new(false);
-	if (self) {
-		pthread_setspecific(self_key, self);
-		thread_setup();
-	}
-	return self;
-}
 
 /* ---- the own loop ---- */
 
@@ -341,10 +175,9 @@ static void *worker_main(void *arg)
 	/* Signals go to the main thread, which ends the session. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	self = w->th;
-	thread_setup();
+	pinfs_thread_enter(w->th);
 	work(w->loop, w->th, w->index);
-	thread_teardown();
+	pinfs_thread_leave();
 	sem_post(&w->loop->finished);
 	return NULL;
 }
@@ -390,15 +223,13 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 
 	if (nthreads == 0)
 		nthreads = 1;
-	thread_engine = fs->engine;
-	ret = pool_init((size_t)nthreads * (PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES),
-			nthreads);
+	ret = buffers_init(nthreads, true, fs->engine);
 	if (ret)
 		return ret;
 	if (fcntl(fuse_fd, F_SETFL, fcntl(fuse_fd, F_GETFL) | O_NONBLOCK) ||
 	    (l.stop_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
 		ret = -errno;
-		pool_destroy();
+		buffers_destroy();
 		return ret;
 	}
 	l.ring = !transport_uring_start(l.stop_fd);
@@ -410,7 +241,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 		goto out;
 	}
 	for (unsigned int i = 0; i < nthreads; i++) {
-		struct pinfs_thread *th = thread_new(true);
+		struct pinfs_thread *th = pinfs_thread_new(true);
 
 		workers[i].loop = &l;
 		workers[i].index = i;
@@ -430,13 +261,11 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 
 	early = init_answered();
 	if (nthreads == 1) {
-		self = workers[0].th;
-		thread_setup();
+		pinfs_thread_enter(workers[0].th);
 		if (early)
 			daemon_ready();
 		work(&l, workers[0].th, 0);
-		thread_teardown();
-		self = NULL;
+		pinfs_thread_leave();
 		goto out;
 	}
 
@@ -466,12 +295,12 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 out:
 	control_stop();	/* -s, or no worker started */
 	transport_uring_finish();	/* its long-term pins end with the rings */
-	check_leaks();
+	buffers_check_leaks();
 	for (unsigned int i = 0; workers && i < nthreads; i++)
-		thread_free(workers[i].th);
+		pinfs_thread_free(workers[i].th);
 	free(workers);
 	close(l.stop_fd);
-	pool_destroy();
+	buffers_destroy();
 	if (!ret)
 		ret = l.error;
 	return ret;
@@ -482,13 +311,12 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	struct fuse_loop_config *cfg;
 	int ret;
 
-	thread_engine = fs->engine;
-	ret = pool_init((size_t)max_threads * (PINFS_IO_PAGES + PINFS_SPARE_PAGES), max_threads);
+	ret = buffers_init(max_threads, false, fs->engine);
 	if (ret)
 		return ret;
 	cfg = fuse_loop_cfg_create();
 	if (!cfg) {
-		pool_destroy();
+		buffers_destroy();
 		return -ENOMEM;
 	}
 	fuse_loop_cfg_set_clone_fd(cfg, 1);
@@ -500,8 +328,8 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	fuse_loop_cfg_destroy(cfg);
 	control_stop();
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
-	check_leaks();
-	pool_destroy();
+	buffers_check_leaks();
+	buffers_destroy();
 	/* libfuse 3.14 answers the signal number when a signal ended the session: a clean end. */
 	return ret < 0 ? ret : 0;
 }

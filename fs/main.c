@@ -28,6 +28,7 @@
 
 #include <pinit/ledger.h>
 
+#include "buffers.h"
 #include "control.h"
 #include "creds.h"
 #include "daemon.h"
@@ -303,7 +304,7 @@ static int run(struct pinfs_options *o, const char *argv0)
 	if (err)
 		fprintf(stderr, "pinfs: %s\n", strerror(-err));
 	/* Every buffer is back (the loop destroyed its arena): whatever is still held leaked. */
-	if (loop_leaked_pages() || ledger_check_leaks())
+	if (buffers_leaked_pages() || ledger_check_leaks())
 		ret = 1;
 	if (o->foreground) {
 		struct stats_snapshot s;

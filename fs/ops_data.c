@@ -27,13 +27,12 @@
 
 #include <pinit/arena.h>
 
-#include "datapath.h"
+#include "buffers.h"
 #include "engine.h"
 #include "file.h"
 #include "hold.h"
 #include "inode.h"
 #include "kpin_model.h"
-#include "loop.h"
 #include "transport_uring.h"
 #include "unsafe.h"
 
@@ -210,7 +209,7 @@ static void read_finish(struct page_read *r, ssize_t n)
 			reply_from_pages(r->req, data, n);
 	}
 	if (r->own)
-		arena_free(datapath_arena(), r->pages, r->npages);
+		arena_free(buffers_arena(), r->pages, r->npages);
 	stats_count_request(kind, STATS_READ, stats_now_ns() - r->start);
 }
 
@@ -240,7 +239,7 @@ static void read_into_pages(fuse_req_t req, struct pinfs *fs, struct pinfs_file 
 {
 	size_t npages = read_pages(off, size), ring_pages = 0;
 	struct page *ring = transport_uring_reply_pages(&ring_pages);
-	struct arena *a = datapath_arena();
+	struct arena *a = buffers_arena();
 	struct page *pages = NULL;
 	struct page_read local, *r = &local;
 	unsigned int place = off % PAGE_SIZE;	/* where a page cache would put it */

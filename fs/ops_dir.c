@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buffers.h"
 #include "fd_budget.h"
 #include "inode.h"
-#include "loop.h"
 
 struct pinfs_dir {
 	/*

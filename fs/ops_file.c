@@ -6,10 +6,10 @@
  * Open-flag fixups are one function used by open and create alike (the
  * reference passthrough forgot them in create: xfstests generic/069, 366):
  *  - the application's O_DIRECT is dropped from the file's descriptor, which
- *    serves the page cache; the data path opens a second, O_DIRECT descriptor
- *    of the same file where backing_dio= asks for one (datapath.h), and an
- *    application O_DIRECT also sets FOPEN_DIRECT_IO (direct_io=auto, not
- *    under the writeback cache);
+ *    serves the page cache; a second, O_DIRECT descriptor of the same file is
+ *    opened where backing_dio= asks for one (dio.h), and an application
+ *    O_DIRECT also sets FOPEN_DIRECT_IO (direct_io=auto, not under the
+ *    writeback cache);
  *  - under the writeback cache, O_APPEND is dropped (the kernel sends every
  *    write at its offset) and write-only opens become read-write (the page
  *    cache reads partial pages through the same handle);
@@ -67,12 +67,11 @@ static void set_open_reply(struct pinfs *fs, struct fuse_file_info *fi, struct p
 	}
 	fi->keep_cache = 0;
 	/* The kernel prefers FOPEN_DIRECT_IO to FOPEN_PASSTHROUGH: a passthrough file has none. */
-	passthrough_open(fs, f);
 	if (f->passthrough)
 		fi->direct_io = 0;
 }
 
-/* Descriptors an open file may hold: the backing file and its O_DIRECT twin (datapath.h). */
+/* Descriptors an open file may hold: the backing file and its O_DIRECT twin (dio.h). */
 #define FILE_FDS_MAX 2
 
 /*
@@ -109,7 +108,9 @@ static int file_new(struct pinfs *fs, fuse_req_t req, struct pinfs_inode *in, in
 	f->engine = fs->engine;
 	f->uid = fuse_req_ctx(req)->uid;
 	f->refs = 1;
-	if (f->engine->open) {
+	/* A passthrough file's reads and writes are the kernel's: the engine opens nothing for it. */
+	passthrough_open(fs, f);
+	if (f->engine->open && !f->passthrough) {
 		err = f->engine->open(fs, f);
 		if (err)
 			goto fail;

@@ -19,9 +19,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "buffers.h"
 #include "creds.h"
 #include "inode.h"
-#include "loop.h"
 
 #define CAPS_NAME "security.capability"
 #define ACL_ACCESS_NAME "system.posix_acl_access"

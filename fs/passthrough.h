@@ -43,10 +43,11 @@ struct pinfs_file;
 int passthrough_check(struct pinfs *fs, int fuse_fd, uint64_t offered);
 
 /*
- * Open and create handlers, once @f's reply is filled in (fi->fh set): give
- * @f its inode's backing id, so that the reply this thread sends next for
- * @f carries FOPEN_PASSTHROUGH. Without passthrough, or for a file that
- * cannot use it, nothing happens and the file is served by the daemon.
+ * Open and create handlers, as @f is made and before its engine opens
+ * anything: give @f its inode's backing id, so that the reply this thread
+ * sends next for @f (fi->fh = @f) carries FOPEN_PASSTHROUGH. Without
+ * passthrough, or for a file that cannot use it, nothing happens and the
+ * file is served by the daemon.
  */
 void passthrough_open(struct pinfs *fs, struct pinfs_file *f);
 

@@ -15,10 +15,10 @@
 #include <pinit/arena.h>
 #include <pinit/gup.h>
 
+#include "buffers.h"
 #include "fuse_uapi.h"
 #include "hold.h"
 #include "init_ext.h"
-#include "loop.h"
 #include "transport_uring.h"
 #include "unsafe.h"
 

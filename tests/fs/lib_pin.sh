@@ -144,7 +144,7 @@ ctl_close() {
 # pages) by at most NTHREADS rings. With transport=uring every ring entry's
 # payload is held long-term too (fs/transport_uring.h); the stats' transport
 # object says how many pages that is.
-ARENA_PAGES_PER_THREAD=1036	# PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES (fs/loop.h)
+ARENA_PAGES_PER_THREAD=1036	# PINFS_IO_PAGES + PINFS_RX_PAGES + PINFS_SPARE_PAGES (fs/buffers.h)
 ledger_check() {
 	local name=$1 engine=$2 nthreads=${3:-} s acq rel out lt ga gr viol warn dio listed arena
 	local ereq er ew ring tries=0

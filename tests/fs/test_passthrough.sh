@@ -6,7 +6,8 @@
 #     READ, no WRITE, no byte), yet the data is the backing file's; one backing id per
 #     inode, shared by its open handles and closed with the last of them;
 #  3. the backing file system's O_DIRECT rules apply: an aligned O_DIRECT read works, a
-#     misaligned one fails with EINVAL (pinfs would have bounced it);
+#     misaligned one fails with EINVAL (pinfs would have bounced it); the daemon opens no
+#     O_DIRECT descriptor of its own for an O_DIRECT handle;
 #  4. fsx with aligned O_DIRECT;
 #  5. refused with one clear line (exit status 1, nothing left mounted) where the kernel does
 #     not grant it: here a daemon in a user namespace, which lacks CAP_SYS_ADMIN.
@@ -88,7 +89,30 @@ dd if="$mnt/big" of=/dev/null bs=4096 count=4 iflag=direct status=none ||
 dd if="$mnt/big" of=/dev/null bs=1000 count=1 iflag=direct status=none 2>"$WORK/dd.err" &&
 	fail "a misaligned O_DIRECT read succeeded: not the backing file's O_DIRECT"
 grep -q "Invalid argument" "$WORK/dd.err" || fail "misaligned O_DIRECT: $(cat "$WORK/dd.err")"
-pass "O_DIRECT: aligned works, misaligned gets the backing file system's EINVAL"
+# The kernel does the O_DIRECT: while an O_DIRECT handle is open the daemon holds no O_DIRECT
+# descriptor of its own (one would be charged to the user's descriptor budget, and never used).
+daemon=$(cat "/proc/$DAEMON_PID/task/$DAEMON_PID/children")	# pinfs, under timeout(1)
+python3 - "$mnt/big" "$src/big" "${daemon// /}" <<'PY' || fail "O_DIRECT descriptors in the daemon"
+import os, sys
+path, backing, pid = sys.argv[1], os.stat(sys.argv[2]), sys.argv[3]
+fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+found = []
+for n in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        st = os.stat(f"/proc/{pid}/fd/{n}")	# the daemon opens through its own mount views
+        with open(f"/proc/{pid}/fdinfo/{n}") as info:
+            flags = next(int(l.split()[1], 8) for l in info if l.startswith("flags:"))
+    except (FileNotFoundError, StopIteration):
+        continue
+    if (st.st_dev, st.st_ino) == (backing.st_dev, backing.st_ino):
+        found.append((n, oct(flags)))
+os.close(fd)
+if not found:
+    sys.exit(f"the daemon holds no descriptor of {sys.argv[2]}: the check saw nothing")
+if any(int(flags, 8) & os.O_DIRECT for _, flags in found):
+    sys.exit(f"the daemon holds an O_DIRECT descriptor of {sys.argv[2]} (fd, flags): {found}")
+PY
+pass "O_DIRECT: aligned works, misaligned gets the backing file system's EINVAL, no daemon O_DIRECT"
 
 # ---- 4. fsx ----
 timeout 120 "$TESTBIN/fsx" -a -n 4000 -S $((RANDOM * 32768 + RANDOM)) "$mnt/fsx" ||
