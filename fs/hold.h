@@ -14,7 +14,11 @@
 
 /* ---- the request path ---- */
 
-/* Park here if a hold at @at matches this request; returns once it is released. */
+/*
+ * Park here if a hold at @at matches this request; returns once it is
+ * released. The data path's one caller is data_req_point() (data_req.h): each
+ * READ and WRITE passes HOLD_DATA and HOLD_REPLY exactly once.
+ */
 void hold_check(enum hold_point at, enum hold_op op, uint64_t ino, uint64_t off, uint64_t len);
 
 /* True while a hold is armed (one relaxed load). */

@@ -1,23 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * READ and WRITE: every byte moves through a libpinit iterator.
+ * READ and WRITE: every byte moves through a libpinit iterator. Both read top
+ * to bottom, with the holds and the statistics at the named points of
+ * data_req.h:
  *
- * READ: the request gets its own run of arena pages, placed so that the data
- * starts at pos % PAGE_SIZE (as in a page cache), which lets an O_DIRECT read
- * of the aligned span land in place. The engine fills an ITER_DEST BVEC over
- * them; the reply is sent from them, and they go back to the arena only after
- * the reply call returned. A request that came over the io_uring ring is read
- * into its entry's payload instead, from its first byte (an O_DIRECT read lands
- * there when pos is aligned), and committed from there without a copy. In
- * splice mode the engine fills a DEST PIPE iterator from the backing file
- * instead, and the reply is spliced from it.
+ *   op_read()       receive     data_req_begin()
+ *                   plan        read_plan(): where the data lands
+ *                               data_req_point(HOLD_DATA)
+ *                   pin, I/O    the engine's read_iter(), or read_queue() (batching)
+ *   read_finish()               data_req_point(HOLD_REPLY)
+ *                   reply       sent only after the backing read completed
+ *                   release     the pages go back after the reply call returned
+ *                               data_req_end()
  *
- * WRITE: the engine drains an ITER_SOURCE iterator over the payload libfuse
- * received (UBUF over the worker's page-aligned receive buffer, or PIPE in
- * splice mode). The reply is sent only after the backing write completed.
+ * READ's plan: in splice mode (when libfuse would really splice the reply) the
+ * engine fills a DEST PIPE iterator from the backing file and the reply is
+ * spliced from it. Otherwise a request that came over the io_uring ring is
+ * read into its entry's payload, from its first byte (an O_DIRECT read lands
+ * there when pos is aligned), and committed from there without a copy; any
+ * other gets its own run of arena pages, placed so that the data starts at
+ * pos % PAGE_SIZE (as in a page cache), which lets an O_DIRECT read of the
+ * aligned span land in place. The engine fills an ITER_DEST BVEC over them.
  *
- * The hold points of the control socket (spec §7 H-1) sit between the steps:
- * HOLD_DATA before the engine touches the data, HOLD_REPLY before the reply.
+ * WRITE (op_write_buf()) goes the same way: the engine drains an ITER_SOURCE
+ * iterator over the payload libfuse received (UBUF over the worker's
+ * page-aligned receive buffer, or PIPE in splice mode) between HOLD_DATA and
+ * HOLD_REPLY, and the reply is sent only after the backing write completed.
+ *
+ * Once replied to, the file may be released by another worker: nothing of it
+ * is used after the reply (the data_req has its inode number and engine).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +39,10 @@
 #include <pinit/arena.h>
 
 #include "buffers.h"
+#include "data_req.h"
 #include "engine.h"
 #include "file.h"
 #include "hold.h"
-#include "inode.h"
 #include "kpin_model.h"
 #include "transport_uring.h"
 #include "unsafe.h"
@@ -146,40 +157,23 @@ static int reply_vmspliced(fuse_req_t req, struct pinfs_thread *th, char *data, 
 	return ret;
 }
 
-static void read_spliced(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
-			 struct thread_pipe *p, size_t size, off_t off)
-{
-	struct iov_iter to;
-	ssize_t n;
-
-	iov_iter_pipe(&to, ITER_DEST, p->fd[1], size);
-	n = f->engine->read_iter(f, &to, off);
-	hold_check(HOLD_REPLY, HOLD_OP_READ, f->inode->ino, off, size);
-	if (n < 0) {
-		drain(p);
-		stats_count_op(PINFS_OP_READ, (int)n);
-		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	stats_count_op(PINFS_OP_READ, 0);
-	reply_from_pipe(req, p, n);
-}
-
 /*
- * A READ served from arena pages, from its backing read to its reply. It
- * lives on the heap while the engine has the read queued (batching, engine.h).
+ * One READ from its receipt to its release: where its data lands (the plan),
+ * the iterator over it and the reply from it. It lives on the heap while the
+ * engine has the read queued (batching, engine.h).
  */
-struct page_read {
+struct read_req {
+	struct data_req dr;
 	struct engine_op op;
 	fuse_req_t req;
 	struct pinfs *fs;
-	struct pinfs_file *f;
-	struct page *pages;	/* arena pages, or the thread's own buffer (!own) */
-	size_t npages, size;
-	off_t off;
-	bool own;
-	bool ring;		/* the pages are the ring entry's payload (transport_uring.h) */
-	uint64_t start;		/* receipt, for the latency histogram */
+	/* the plan: the thread's pipe (splice), or @pages */
+	struct thread_pipe *pipe;
+	struct page *pages;	/* the ring entry's payload, arena pages, or the thread's own buffer */
+	size_t npages;
+	unsigned int place;	/* where in the first page the data starts */
+	bool own;		/* @pages are arena pages this request took: give them back */
+	bool ring;		/* @pages are the ring entry's payload (transport_uring.h) */
 	struct bio_vec bv;
 	struct iov_iter to;
 };
@@ -187,38 +181,44 @@ struct page_read {
 /* Larger READs are not queued: a batch's pages stay within a worker's spare arena pages. */
 #define QUEUE_MAX_BYTES (32 * PAGE_SIZE)
 
-/* The backing read gave @n (bytes or -errno): reply, then give the pages back. */
-static void read_finish(struct page_read *r, ssize_t n)
+/*
+ * Where the data of @r lands: the thread's pipe when libfuse would splice the
+ * reply on; else the ring entry's payload, from its first byte (an O_DIRECT
+ * read lands there when pos is aligned); else a run of arena pages with the
+ * data at pos % PAGE_SIZE, as in a page cache, so that an O_DIRECT read of the
+ * aligned span lands in place; else, the arena exhausted, the thread's own buffer.
+ */
+static void read_plan(struct read_req *r, struct pinfs_thread *th)
 {
-	struct pinfs *fs = r->fs;
-	/* Once replied to, the file may be released by another worker: nothing of it after. */
-	enum stats_engine kind = r->f->engine->kind;
+	const struct pinfs_options *o = r->fs->opts;
+	size_t size = r->dr.len, ring_pages = 0;
+	struct page *ring = transport_uring_reply_pages(&ring_pages);
+	struct arena *a = buffers_arena();
+	struct thread_pipe *p = NULL;
 
-	hold_check(HOLD_REPLY, HOLD_OP_READ, r->f->inode->ino, r->off, r->size);
-	stats_count_op(PINFS_OP_READ, n < 0 ? (int)n : 0);
-	if (n < 0) {
-		fuse_reply_err(r->req, (int)-n);
-	} else {
-		char *data = (char *)page_address(r->pages) + r->bv.bv_offset;
-
-		if (r->ring)
-			fuse_reply_buf(r->req, data, n);	/* committed from where it lies */
-		else if (fs->opts->vmsplice)
-			reply_vmspliced(r->req, pinfs_thread_self(), data, n);
-		else
-			reply_from_pages(r->req, data, n);
+	if ((o->splice & SPLICE_READ) && !o->vmsplice)
+		p = thread_pipe(th);
+	if (p && libfuse_splices(p, size)) {
+		r->pipe = p;
+		return;
 	}
-	if (r->own)
-		arena_free(buffers_arena(), r->pages, r->npages);
-	stats_count_request(kind, STATS_READ, stats_now_ns() - r->start);
-}
-
-static void read_queued_done(struct engine_op *op, ssize_t n)
-{
-	struct page_read *r = container_of(op, struct page_read, op);
-
-	read_finish(r, n);
-	free(r);
+	r->place = r->dr.off % PAGE_SIZE;
+	r->npages = read_pages(r->dr.off, size);
+	/* unsafe=early_release breaks the arena path: READs take it over the ring too. */
+	if (ring && size <= ring_pages * PAGE_SIZE && !unsafe_active(UNSAFE_EARLY_RELEASE)) {
+		r->pages = ring;
+		r->ring = true;
+		r->place = 0;
+	} else if (a) {
+		r->pages = arena_alloc(a, r->npages);
+		r->own = r->pages != NULL;
+	}
+	if (!r->pages)
+		r->pages = th->io_pages;
+	if (r->own && unsafe_active(UNSAFE_EARLY_RELEASE)) {
+		arena_free(a, r->pages, r->npages);	/* back in the arena before the read */
+		r->own = false;
+	}
 }
 
 /*
@@ -227,81 +227,109 @@ static void read_queued_done(struct engine_op *op, ssize_t n)
  * and never while a hold is armed (a parked request must not keep others
  * waiting unseen).
  */
-static bool may_queue(const struct pinfs *fs, const struct pinfs_file *f,
-		      const struct pinfs_thread *th, size_t size)
+static bool may_queue(const struct read_req *r, const struct pinfs_file *f,
+		      const struct pinfs_thread *th)
 {
-	return th->batching && f->engine->read_queue && !fs->opts->vmsplice &&
-	       size <= QUEUE_MAX_BYTES && !hold_any_armed();
+	return r->own && th->batching && f->engine->read_queue && !r->fs->opts->vmsplice &&
+	       r->dr.len <= QUEUE_MAX_BYTES && !hold_any_armed();
 }
 
-static void read_into_pages(fuse_req_t req, struct pinfs *fs, struct pinfs_file *f,
-			    struct pinfs_thread *th, size_t size, off_t off, uint64_t start)
+/* The DEST iterator over where the plan put the data of @r. */
+static void read_iter_init(struct read_req *r)
 {
-	size_t npages = read_pages(off, size), ring_pages = 0;
-	struct page *ring = transport_uring_reply_pages(&ring_pages);
-	struct arena *a = buffers_arena();
-	struct page *pages = NULL;
-	struct page_read local, *r = &local;
-	unsigned int place = off % PAGE_SIZE;	/* where a page cache would put it */
-	bool own;
+	size_t size = r->dr.len;
 
-	/* unsafe=early_release breaks the arena path: READs take it over the ring too. */
-	if (ring && size <= ring_pages * PAGE_SIZE && !unsafe_active(UNSAFE_EARLY_RELEASE)) {
-		pages = ring;	/* the entry's payload: replied from its first byte */
-		place = 0;
-	} else {
-		ring = NULL;
-		pages = a ? arena_alloc(a, npages) : NULL;
+	if (r->pipe) {
+		iov_iter_pipe(&r->to, ITER_DEST, r->pipe->fd[1], size);
+		return;
 	}
-	own = pages && !ring;
-	if (!pages)
-		pages = th->io_pages;	/* arena exhausted: the thread's own buffer */
-	if (own && unsafe_active(UNSAFE_EARLY_RELEASE)) {
-		arena_free(a, pages, npages);	/* back in the arena before the read */
-		own = false;
-	}
-	if (own && may_queue(fs, f, th, size))
-		r = malloc(sizeof(*r)) ?: &local;
-	*r = (struct page_read){ .req = req, .fs = fs, .f = f, .pages = pages, .npages = npages,
-				 .size = size, .off = off, .own = own, .ring = ring != NULL,
-				 .start = start };
-	r->bv = (struct bio_vec){ pages, (unsigned int)size, place };
+	r->bv = (struct bio_vec){ r->pages, (unsigned int)size, r->place };
 	iov_iter_bvec(&r->to, ITER_DEST, &r->bv, 1, size);
+}
+
+/*
+ * The backing read of @r gave @n (bytes or -errno): reply, give the pages
+ * back, end. Once replied to, the file may be released by another worker:
+ * nothing of it here (the record has its inode number and engine).
+ */
+static void read_finish(struct read_req *r, ssize_t n)
+{
+	data_req_point(&r->dr, HOLD_REPLY);
+	if (n < 0) {
+		if (r->pipe)
+			drain(r->pipe);
+		fuse_reply_err(r->req, (int)-n);
+	} else if (r->pipe) {
+		reply_from_pipe(r->req, r->pipe, n);
+	} else {
+		char *data = (char *)page_address(r->pages) + r->place;
+
+		if (r->ring)
+			fuse_reply_buf(r->req, data, n);	/* committed from where it lies */
+		else if (r->fs->opts->vmsplice)
+			reply_vmspliced(r->req, pinfs_thread_self(), data, n);
+		else
+			reply_from_pages(r->req, data, n);
+	}
+	if (r->own)
+		arena_free(buffers_arena(), r->pages, r->npages);
+	data_req_end(&r->dr, n);
+}
+
+static void read_queued_done(struct engine_op *op, ssize_t n)
+{
+	struct read_req *r = container_of(op, struct read_req, op);
+
+	read_finish(r, n);
+	free(r);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct pinfs_file *f = file_of(fi);
+	struct read_req local = { .req = req, .fs = pinfs_from_req(req) }, *r = &local;
+	struct pinfs_thread *th;
+
+	if (read_pages(off, size) > PINFS_IO_PAGES)
+		size = (PINFS_IO_PAGES - 1) * PAGE_SIZE;
+	data_req_begin(&local.dr, STATS_READ, f, off, size);
+	th = pinfs_thread_self();
+	if (!th) {
+		data_req_refused(&local.dr, -ENOMEM);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	read_plan(&local, th);
+	data_req_point(&local.dr, HOLD_DATA);
+	/* the backing read: the engine pins what it reads into (datapath.h) */
+	if (may_queue(&local, f, th)) {
+		r = malloc(sizeof(*r)) ?: &local;
+		*r = local;
+	}
+	read_iter_init(r);
 	if (r != &local) {
 		r->op.done = read_queued_done;
 		if (f->engine->read_queue(f, &r->to, off, &r->op))
-			return;
+			return;	/* read_finish() runs when this thread flushes */
 	}
 	read_finish(r, f->engine->read_iter(f, &r->to, off));
 	if (r != &local)
 		free(r);
 }
 
-static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+/* The SOURCE iterator over the payload libfuse received in @b. */
+static void write_iter_init(struct iov_iter *from, const struct fuse_buf *b, size_t size)
 {
-	struct pinfs *fs = pinfs_from_req(req);
-	struct pinfs_file *f = file_of(fi);
-	struct pinfs_thread *th = pinfs_thread_self();
-	uint64_t start = stats_now_ns();
-	enum stats_engine kind = f->engine->kind;
-	struct thread_pipe *p;
-
-	if (!th) {
-		stats_count_op(PINFS_OP_READ, -ENOMEM);
-		fuse_reply_err(req, ENOMEM);
+	if (b->flags & FUSE_BUF_IS_FD) {
+		iov_iter_pipe(from, ITER_SOURCE, b->fd, size);
 		return;
 	}
-	if (read_pages(off, size) > PINFS_IO_PAGES)
-		size = (PINFS_IO_PAGES - 1) * PAGE_SIZE;
-	hold_check(HOLD_DATA, HOLD_OP_READ, f->inode->ino, off, size);
-	p = (fs->opts->splice & SPLICE_READ) && !fs->opts->vmsplice ? thread_pipe(th) : NULL;
-	if (p && libfuse_splices(p, size)) {
-		read_spliced(req, fs, f, p, size, off);
-		stats_count_request(kind, STATS_READ, stats_now_ns() - start);
-	} else {
-		read_into_pages(req, fs, f, th, size, off, start);
-	}
+	iov_iter_ubuf(from, ITER_SOURCE, b->mem, size);
+	if (PAGE_ALIGNED(b->mem))
+		stats_count_event(STATS_PAYLOAD_ALIGNED);
+	else
+		stats_count_event(STATS_PAYLOAD_UNALIGNED);
 }
 
 static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
@@ -311,54 +339,44 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	struct pinfs_file *f = file_of(fi);
 	struct fuse_buf *b = &bufv->buf[bufv->idx];
 	size_t size = fuse_buf_size(bufv);
-	uint64_t start = stats_now_ns();
 	bool acked = false;
 	struct iov_iter from;
+	struct data_req dr;
 	ssize_t n;
 
+	data_req_begin(&dr, STATS_WRITE, f, off, size);
 	/* libfuse hands a WRITE over as exactly one buffer. */
 	if (bufv->count != 1 || bufv->off) {
-		stats_count_op(PINFS_OP_WRITE, -EIO);
+		data_req_refused(&dr, -EIO);
 		fuse_reply_err(req, EIO);
 		return;
 	}
+	write_iter_init(&from, b, size);
 	if (unsafe_active(UNSAFE_EARLY_ACK)) {
 		/* the application may close now: @f is kept until this write is done */
 		atomic_fetch_add(&f->early_acked, 1);
 		fuse_reply_write(req, size);	/* acknowledged before the data is written */
 		acked = true;
 	}
-	hold_check(HOLD_DATA, HOLD_OP_WRITE, f->inode->ino, off, size);
-	if (b->flags & FUSE_BUF_IS_FD) {
-		iov_iter_pipe(&from, ITER_SOURCE, b->fd, size);
-	} else {
-		iov_iter_ubuf(&from, ITER_SOURCE, b->mem, size);
-		if (PAGE_ALIGNED(b->mem))
-			stats_count_event(STATS_PAYLOAD_ALIGNED);
-		else
-			stats_count_event(STATS_PAYLOAD_UNALIGNED);
-	}
+	data_req_point(&dr, HOLD_DATA);
 	n = f->engine->write_iter(f, &from, off);
 	if (b->flags & FUSE_BUF_IS_FD)
 		bufv->idx = n == (ssize_t)size ? 1 : 0; /* libfuse clears a pipe left unread */
-	stats_count_op(PINFS_OP_WRITE, n < 0 ? (int)n : 0);
 	/*
 	 * Writeback (fi->writepage) carries no caller: the kernel killed suid then.
 	 * An early acknowledgement (unsafe mode) freed @req: nothing of it after.
 	 */
 	if (n >= 0 && !fi->writepage && !acked)
 		pinfs_kill_suid(fs, req, ino, f->fd);
-	hold_check(HOLD_REPLY, HOLD_OP_WRITE, f->inode->ino, off, size);
-	stats_count_request(f->engine->kind, STATS_WRITE, stats_now_ns() - start);
-	if (acked) {
+	data_req_point(&dr, HOLD_REPLY);
+	/* Once replied to, the file may be released by another worker: nothing of it after. */
+	if (acked)
 		atomic_fetch_sub(&f->early_acked, 1);
-		return;
-	}
-	if (n < 0) {
+	else if (n < 0)
 		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	fuse_reply_write(req, (size_t)n);
+	else
+		fuse_reply_write(req, (size_t)n);
+	data_req_end(&dr, n);
 }
 
 void ops_data_fill(struct fuse_lowlevel_ops *ops)

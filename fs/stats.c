@@ -87,10 +87,11 @@ static uint64_t bucket_upper(unsigned int b)
 	return (uint64_t)(SUB_BUCKETS + sub + 1) << (group - 1);
 }
 
-void stats_count_request(enum stats_engine engine, enum stats_dir dir, uint64_t ns)
+void stats_count_data(enum stats_dir dir, enum stats_engine engine, int err, uint64_t ns)
 {
 	struct engine_counters *e = &engines[engine];
 
+	stats_count_op(stats_data_op(dir), err);
 	add(&e->requests[dir], 1);
 	add(&e->latency[bucket_of(ns / 1000)], 1);
 }

@@ -5,6 +5,9 @@
  * their latency per engine, engine=uring's batched submissions, and a few
  * events of the inode table and the payloads.
  *
+ * A READ or WRITE is counted once, at its end (stats_count_data() from
+ * data_req.h): its call and the engine's request together.
+ *
  * Counting is a relaxed atomic add, no lock. stats_snapshot() reads them all
  * at once; the control socket's `stats` (control.c, docs/control.md) and the
  * foreground daemon's exit summary (stats_print()) are made from it.
@@ -68,14 +71,24 @@ enum stats_event {
 
 /* ---- counting ---- */
 
-/* One call of @op that ended with @err (0 or -errno). */
+/* One call of @op that ended with @err (0 or -errno); READ and WRITE: stats_count_data(). */
 void stats_count_op(enum pinfs_stat_op op, int err);
 
 /* @bytes of a request moved by @path in direction @dir. */
 void stats_count_bytes(enum stats_path path, enum stats_dir dir, uint64_t bytes);
 
-/* One READ or WRITE served by @engine, taking @ns from receipt to reply. */
-void stats_count_request(enum stats_engine engine, enum stats_dir dir, uint64_t ns);
+/* The operation that moves data in direction @dir. */
+static inline enum pinfs_stat_op stats_data_op(enum stats_dir dir)
+{
+	return dir == STATS_READ ? PINFS_OP_READ : PINFS_OP_WRITE;
+}
+
+/*
+ * One READ or WRITE (@dir) that an engine served, counted once at its end
+ * (data_req.h): a call of its operation that ended with @err (0 or -errno),
+ * and a request of @engine that took @ns from receipt to its end.
+ */
+void stats_count_data(enum stats_dir dir, enum stats_engine engine, int err, uint64_t ns);
 
 /* One submission of @reads queued READs (engine.h flush()). */
 void stats_count_batch(unsigned int reads);

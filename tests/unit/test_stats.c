@@ -88,16 +88,23 @@ START_TEST(summary_from_the_snapshot)
 }
 END_TEST
 
-/* Each engine's requests by direction, and percentiles of their latency. */
+/*
+ * Each engine's requests by direction, and percentiles of their latency; the
+ * same one count per READ or WRITE is its operation's call (and error).
+ */
 START_TEST(engine_latency)
 {
 	struct stats_snapshot s;
 
 	for (int k = 0; k < 98; k++)
-		stats_count_request(ENGINE_URING, STATS_READ, 5000);		/* 5 us */
-	stats_count_request(ENGINE_URING, STATS_WRITE, 1000000);		/* 1 ms */
-	stats_count_request(ENGINE_URING, STATS_WRITE, 100000000);		/* 100 ms */
+		stats_count_data(STATS_READ, ENGINE_URING, 0, 5000);		/* 5 us */
+	stats_count_data(STATS_WRITE, ENGINE_URING, 0, 1000000);		/* 1 ms */
+	stats_count_data(STATS_WRITE, ENGINE_URING, -EIO, 100000000);	/* 100 ms */
 	stats_snapshot(&s);
+	ck_assert_uint_eq(s.calls[PINFS_OP_READ], 98);
+	ck_assert_uint_eq(s.errors[PINFS_OP_READ], 0);
+	ck_assert_uint_eq(s.calls[PINFS_OP_WRITE], 2);
+	ck_assert_uint_eq(s.errors[PINFS_OP_WRITE], 1);
 	ck_assert_uint_eq(s.engines[ENGINE_URING].requests[STATS_READ], 98);
 	ck_assert_uint_eq(s.engines[ENGINE_URING].requests[STATS_WRITE], 2);
 	ck_assert_uint_eq(s.engines[ENGINE_URING].p50_us, 6);	/* exact below 16 us */
