@@ -99,19 +99,11 @@ out:
 	return used;
 }
 
-struct worker {
-	struct dwork *w;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
-
 /* One verified operation on block @b of file @f by worker @k (blocks are owned: b % D_THREADS). */
-static bool one_op(struct worker *k, int rfd, int wfd, int f, unsigned int b, char *buf, char *back,
-		   unsigned int misalign)
+static bool one_op(struct sc_worker *k, int rfd, int wfd, int f, unsigned int b, char *buf,
+		   char *back, unsigned int misalign)
 {
-	struct dwork *w = k->w;
+	struct dwork *w = k->work;
 	uint64_t off = (uint64_t)b * D_BLOCK;
 	struct pat_mismatch m;
 	struct pat_expect e;
@@ -145,11 +137,10 @@ static bool one_op(struct worker *k, int rfd, int wfd, int f, unsigned int b, ch
 	return true;
 }
 
-static void *worker_main(void *arg)
+static void worker_main(struct sc_worker *k)
 {
-	struct worker *k = arg;
-	struct dwork *w = k->w;
-	struct sc_ctx *sc = w->sc;
+	struct dwork *w = k->work;
+	struct sc_ctx *sc = k->sc;
 	int f = k->idx % 2, rfd, wfd;
 	char *buf = map_buffer(2 * D_BLOCK + 4096, sc->env->page);
 	char *back = map_buffer(D_BLOCK, sc->env->page);
@@ -162,7 +153,7 @@ static void *worker_main(void *arg)
 		snprintf(k->fail, sizeof(k->fail), "worker setup failed: %s", strerror(errno));
 		goto out;
 	}
-	while (now_sec() < sc->t_end && !k->fail[0]) {
+	while (sc_worker_more(k)) {
 		unsigned int b;
 
 		x = xorshift32(x);
@@ -170,8 +161,6 @@ static void *worker_main(void *arg)
 		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
 			break;
 		k->ops++;
-		if (sc->max_iter && k->ops >= sc->max_iter)
-			break;
 	}
 out:
 	if (wfd >= 0)
@@ -180,32 +169,13 @@ out:
 		close(rfd);
 	unmap_buffer(buf, 2 * D_BLOCK + 4096);
 	unmap_buffer(back, D_BLOCK);
-	return NULL;
 }
 
 static void stress_workload(struct dwork *w)
 {
-	struct sc_ctx *sc = w->sc;
-	struct worker k[D_THREADS] = {0};
-	unsigned long ops = 0;
+	unsigned long ops = sc_run_workers(w->sc, D_THREADS, worker_main, w, "worker");
 
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < D_THREADS; i++) {
-		k[i].w = w;
-		k[i].idx = i;
-		if (pthread_create(&k[i].th, NULL, worker_main, &k[i]))
-			k[i].idx = -1;
-	}
-	for (int i = 0; i < D_THREADS; i++) {
-		if (k[i].idx < 0)
-			continue;
-		pthread_join(k[i].th, NULL);
-		ops += k[i].ops;
-		if (k[i].fail[0])
-			sc_fail(sc, "worker %d: %s", i, k[i].fail);
-	}
-	sc->res->iterations += ops;
-	sc_note(sc, "%lu verified operations", ops);
+	sc_note(w->sc, "%lu verified operations", ops);
 }
 
 #define OTHER_CHUNK (1u << 20)
@@ -350,15 +320,6 @@ void run_daemon_copybuf(struct sc_ctx *sc)
 #define BD_MAX_READ (64u << 10)
 #define BD_THREADS 4
 
-struct bd_reader {
-	struct sc_ctx *sc;
-	const char *path;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
-
 /* Check [off, off + len) (unit-aligned) read into @buf: data units hold gen 1, holes zero. */
 static bool bd_check(const char *buf, uint64_t off, size_t len, char *fail, size_t flen)
 {
@@ -381,18 +342,18 @@ static bool bd_check(const char *buf, uint64_t off, size_t len, char *fail, size
 	return true;
 }
 
-static void *bd_reader_main(void *arg)
+/* One reader: O_DIRECT reads of random unit-aligned ranges of the file (path @r->work). */
+static void bd_reader_main(struct sc_worker *r)
 {
-	struct bd_reader *r = arg;
 	char *buf = map_buffer(BD_MAX_READ, r->sc->env->page);
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	int fd = open(r->work, O_RDONLY | O_CLOEXEC | O_DIRECT);
 	unsigned int x = (unsigned int)r->idx * 2654435761u + 7;
 
 	if (!buf || fd < 0) {
 		snprintf(r->fail, sizeof(r->fail), "reader setup failed: %s", strerror(errno));
 		goto out;
 	}
-	while (now_sec() < r->sc->t_end && !r->fail[0]) {
+	while (sc_worker_more(r)) {
 		uint64_t off;
 		size_t len;
 
@@ -409,14 +370,11 @@ static void *bd_reader_main(void *arg)
 		if (!bd_check(buf, off, len, r->fail, sizeof(r->fail)))
 			break;
 		r->ops++;
-		if (r->sc->max_iter && r->ops >= r->sc->max_iter)
-			break;
 	}
 out:
 	if (fd >= 0)
 		close(fd);
 	unmap_buffer(buf, BD_MAX_READ);
-	return NULL;
 }
 
 /* Write the data units with O_DIRECT; returns whether the holes stayed holes (sub-page extents). */
@@ -442,9 +400,8 @@ static bool bd_make_file(struct sc_ctx *sc, const char *path, bool *subpage)
 
 void run_daemon_backing_dio(struct sc_ctx *sc)
 {
-	struct bd_reader r[BD_THREADS] = {0};
 	struct dwork probe = {.sc = sc};
-	unsigned long ops = 0;
+	unsigned long ops;
 	char path[4200];
 	bool subpage = false;
 
@@ -464,22 +421,8 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 		sc_fail(sc, "pinfs refused `forker on`");
 		return;
 	}
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < BD_THREADS; i++) {
-		r[i] = (struct bd_reader){.sc = sc, .path = path, .idx = i};
-		if (pthread_create(&r[i].th, NULL, bd_reader_main, &r[i]))
-			r[i].idx = -1;
-	}
-	for (int i = 0; i < BD_THREADS; i++) {
-		if (r[i].idx < 0)
-			continue;
-		pthread_join(r[i].th, NULL);
-		ops += r[i].ops;
-		if (r[i].fail[0])
-			sc_fail(sc, "reader %d: %s", i, r[i].fail);
-	}
+	ops = sc_run_workers(sc, BD_THREADS, bd_reader_main, path, "reader");
 	daemon_forker_off(sc->ctl);
-	sc->res->iterations += ops;
 	sc_note(sc, "%lu verified reads; %s", ops,
 		subpage ? "1 KiB holes between the data (backing blocks smaller than a page)"
 			: "the backing filesystem kept no hole smaller than a page (its blocks are "

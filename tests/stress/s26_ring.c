@@ -38,14 +38,6 @@ struct rwork {
 	unsigned short gen[R_FILE_SIZE / R_BLOCK];	/* what each block holds */
 };
 
-struct rworker {
-	struct rwork *w;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
-
 /* Requests pinfs served over its ring so far, or -1 when it serves none (no ring). */
 static double ring_requests(struct sc_ctx *sc)
 {
@@ -78,9 +70,9 @@ static bool ring_used(struct sc_ctx *sc, struct rwork *w)
 }
 
 /* One verified operation on block @b by worker @k (block b belongs to worker b % R_THREADS). */
-static bool one_op(struct rworker *k, int rfd, int wfd, unsigned int b, char *buf, char *back)
+static bool one_op(struct sc_worker *k, int rfd, int wfd, unsigned int b, char *buf, char *back)
 {
-	struct rwork *w = k->w;
+	struct rwork *w = k->work;
 	uint64_t off = (uint64_t)b * R_BLOCK;
 	unsigned int g = (w->gen[b] + 1) & 0xfff;
 	struct pat_mismatch m;
@@ -111,21 +103,20 @@ static bool one_op(struct rworker *k, int rfd, int wfd, unsigned int b, char *bu
 	return true;
 }
 
-static void *worker_main(void *arg)
+static void worker_main(struct sc_worker *k)
 {
-	struct rworker *k = arg;
-	struct sc_ctx *sc = k->w->sc;
-	char *buf = map_buffer(R_BLOCK, sc->env->page);
-	char *back = map_buffer(R_BLOCK, sc->env->page);
-	int wfd = open(k->w->path, O_RDWR | O_CLOEXEC | (k->idx & 1 ? 0 : O_DIRECT));
-	int rfd = open(k->w->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	struct rwork *w = k->work;
+	char *buf = map_buffer(R_BLOCK, k->sc->env->page);
+	char *back = map_buffer(R_BLOCK, k->sc->env->page);
+	int wfd = open(w->path, O_RDWR | O_CLOEXEC | (k->idx & 1 ? 0 : O_DIRECT));
+	int rfd = open(w->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
 	unsigned int x = (unsigned int)k->idx * 2654435761u + 1;
 
 	if (!buf || !back || wfd < 0 || rfd < 0) {
 		snprintf(k->fail, sizeof(k->fail), "worker setup failed: %s", strerror(errno));
 		goto out;
 	}
-	while (now_sec() < sc->t_end && !k->fail[0]) {
+	while (sc_worker_more(k)) {
 		unsigned int b;
 
 		x = xorshift32(x);
@@ -133,8 +124,6 @@ static void *worker_main(void *arg)
 		if (!one_op(k, rfd, wfd, b, buf, back))
 			break;
 		k->ops++;
-		if (sc->max_iter && k->ops >= sc->max_iter)
-			break;
 	}
 out:
 	if (wfd >= 0)
@@ -143,32 +132,13 @@ out:
 		close(rfd);
 	unmap_buffer(buf, R_BLOCK);
 	unmap_buffer(back, R_BLOCK);
-	return NULL;
 }
 
 static void stress_workload(struct rwork *w)
 {
-	struct sc_ctx *sc = w->sc;
-	struct rworker k[R_THREADS] = { 0 };
-	unsigned long ops = 0;
+	unsigned long ops = sc_run_workers(w->sc, R_THREADS, worker_main, w, "worker");
 
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < R_THREADS; i++) {
-		k[i].w = w;
-		k[i].idx = i;
-		if (pthread_create(&k[i].th, NULL, worker_main, &k[i]))
-			k[i].idx = -1;
-	}
-	for (int i = 0; i < R_THREADS; i++) {
-		if (k[i].idx < 0)
-			continue;
-		pthread_join(k[i].th, NULL);
-		ops += k[i].ops;
-		if (k[i].fail[0])
-			sc_fail(sc, "worker %d: %s", i, k[i].fail);
-	}
-	sc->res->iterations += ops;
-	sc_note(sc, "%lu verified operations over the ring", ops);
+	sc_note(w->sc, "%lu verified operations over the ring", ops);
 }
 
 /*

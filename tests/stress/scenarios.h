@@ -137,6 +137,32 @@ int sc_park_io(struct sc_ctx *sc, const char *at, const char *op, struct bg_io *
  */
 int sc_park_io_at_receive(struct sc_ctx *sc, struct bg_io *io);
 
+/* ---- worker threads: stress mode's verified I/O from several threads at once ---- */
+
+struct sc_worker {
+	struct sc_ctx *sc;
+	void *work; /* the scenario's state, shared by its workers */
+	int idx; /* 0 .. n - 1 */
+	char fail[SC_DETAIL_LEN]; /* the worker's failure; it stops there */
+	unsigned long ops; /* verified operations */
+	void (*fn)(struct sc_worker *k);
+	pthread_t th;
+	bool started;
+};
+
+/*
+ * Stress mode: give the subcase its share of --duration from now, run @fn in @n threads on
+ * @work and join them. Each worker's failure is recorded as "@who I: <its fail>"; the workers'
+ * operations count as the scenario's iterations. Returns that sum.
+ */
+unsigned long sc_run_workers(struct sc_ctx *sc, unsigned int n, void (*fn)(struct sc_worker *k),
+			     void *work, const char *who);
+/*
+ * Worker side: whether to do another operation: time is left, the worker has not failed and
+ * has done fewer than --iterations operations (it counts k->ops after each verified one).
+ */
+bool sc_worker_more(const struct sc_worker *k);
+
 /* ---- shared bodies (also used by the THP matrix #15, DONTFORK #20 and daemon #22) ---- */
 
 struct dma_args {
