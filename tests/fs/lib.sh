@@ -158,9 +158,9 @@ newdir() {
 }
 
 # mount_config NAME [ARGS...]: pinfs_mount ARGS on fresh directories src-NAME and mnt-NAME,
-# left in $src and $mnt: one configuration of a test that runs in several.
+# the mount point left in $mnt: one configuration of a test that runs in several.
 mount_config() {
-	local name=$1
+	local name=$1 src
 	shift
 	src=$(newdir "src-$name")
 	mnt=$(newdir "mnt-$name")

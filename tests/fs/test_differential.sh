@@ -12,7 +12,7 @@ echo "native: $(wc -l <"$WORK/native.out") steps"
 run_config() {
 	local name=$1
 	shift
-	local src mnt
+	local mnt
 	mount_config "$name" "$@"
 	timeout 120 "$TESTBIN/fsops" "$mnt" >"$WORK/$name.out"
 	local rc=$?

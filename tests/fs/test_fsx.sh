@@ -18,7 +18,7 @@ timeout 120 "$TESTBIN/fsx" -a -n 2000 -S "$(seed)" "$native/file" || fail "fsx o
 run_config() {
 	local name=$1
 	shift
-	local src mnt rc=0
+	local mnt rc=0
 	mount_config "$name" "$@"
 	timeout 120 "$TESTBIN/fsx" -n "$OPS" -S "$(seed)" "$mnt/a" || rc=1
 	[ $rc = 0 ] && { timeout 120 "$TESTBIN/fsx" -a -n "$((OPS / 2))" -S "$(seed)" "$mnt/b" || rc=1; }

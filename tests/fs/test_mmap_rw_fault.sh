@@ -14,7 +14,7 @@
 run_config() {
 	local name=$1
 	shift
-	local src mnt mode rc=0
+	local mnt mode rc=0
 	mount_config "$name" "$@"
 	for mode in "" -d; do
 		if ! timeout 20 "$TESTBIN/mmap_rw_fault" $mode "$mnt/f$mode" >"$WORK/out" 2>&1; then
