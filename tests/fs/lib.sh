@@ -156,3 +156,13 @@ newdir() {
 	mkdir -p "$WORK/$1"
 	echo "$WORK/$1"
 }
+
+# mount_config NAME [ARGS...]: pinfs_mount ARGS on fresh directories src-NAME and mnt-NAME,
+# the mount point left in $mnt: one configuration of a test that runs in several.
+mount_config() {
+	local name=$1 src
+	shift
+	src=$(newdir "src-$name")
+	mnt=$(newdir "mnt-$name")
+	pinfs_mount "$src" "$mnt" "$@"
+}

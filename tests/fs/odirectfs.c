@@ -13,7 +13,6 @@
  * request works whatever the alignment of libfuse's buffers.
  */
 #define FUSE_USE_VERSION 31
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
@@ -24,45 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int backing = -1;	/* the backing directory */
-
-/* The backing path of @path ("/a/b" -> "a/b", "/" -> "."), relative to @backing. */
-static const char *rel(const char *path)
-{
-	return path[1] ? path + 1 : ".";
-}
-
-static int od_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	int r = fi ? fstat(fi->fh, st) : fstatat(backing, rel(path), st, AT_SYMLINK_NOFOLLOW);
-
-	return r ? -errno : 0;
-}
-
-static int od_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
-{
-	int fd = openat(backing, rel(path), O_RDONLY | O_DIRECTORY);
-	struct dirent *d;
-	DIR *dir;
-
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((d = readdir(dir)))
-		if (fill(buf, d->d_name, NULL, 0, 0))
-			break;
-	closedir(dir);
-	return 0;
-}
+#include "backing_ops.h"
 
 static int od_open(const char *path, struct fuse_file_info *fi)
 {
-	int fd = openat(backing, rel(path), fi->flags);
+	int fd = openat(backing_dir, backing_rel(path), fi->flags);
 
 	if (fd < 0)
 		return -errno;
@@ -72,7 +37,7 @@ static int od_open(const char *path, struct fuse_file_info *fi)
 
 static int od_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	int fd = openat(backing, rel(path), fi->flags | O_CREAT, mode);
+	int fd = openat(backing_dir, backing_rel(path), fi->flags | O_CREAT, mode);
 
 	if (fd < 0)
 		return -errno;
@@ -120,19 +85,6 @@ static int od_write(const char *path, const char *buf, size_t size, off_t off,
 	return n;
 }
 
-static int od_truncate(const char *path, off_t size, struct fuse_file_info *fi)
-{
-	int fd = fi ? (int)fi->fh : openat(backing, rel(path), O_WRONLY);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = ftruncate(fd, size) ? -errno : 0;
-	if (!fi)
-		close(fd);
-	return r;
-}
-
 static int od_release(const char *path, struct fuse_file_info *fi)
 {
 	close(fi->fh);
@@ -140,13 +92,13 @@ static int od_release(const char *path, struct fuse_file_info *fi)
 }
 
 static const struct fuse_operations ops = {
-	.getattr = od_getattr,
-	.readdir = od_readdir,
+	.getattr = backing_getattr,
+	.readdir = backing_readdir,
 	.open = od_open,
 	.create = od_create,
 	.read_buf = od_read_buf,
 	.write = od_write,
-	.truncate = od_truncate,
+	.truncate = backing_truncate,
 	.release = od_release,
 };
 
@@ -156,8 +108,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: odirectfs BACKING_DIR MOUNTPOINT [FUSE options]\n");
 		return 2;
 	}
-	backing = open(argv[1], O_RDONLY | O_DIRECTORY);
-	if (backing < 0) {
+	backing_dir = open(argv[1], O_RDONLY | O_DIRECTORY);
+	if (backing_dir < 0) {
 		perror(argv[1]);
 		return 1;
 	}

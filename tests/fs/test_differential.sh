@@ -12,10 +12,8 @@ echo "native: $(wc -l <"$WORK/native.out") steps"
 run_config() {
 	local name=$1
 	shift
-	local src mnt
-	src=$(newdir "src-$name")
-	mnt=$(newdir "mnt-$name")
-	pinfs_mount "$src" "$mnt" "$@"
+	local mnt
+	mount_config "$name" "$@"
 	timeout 120 "$TESTBIN/fsops" "$mnt" >"$WORK/$name.out"
 	local rc=$?
 	pinfs_umount "$mnt" || fail "$name: daemon exit status"

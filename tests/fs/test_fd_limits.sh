@@ -58,9 +58,26 @@ expect() {
 	grep -qx "$2" "$1" || fail "expected '$2', got: $(tr '\n' ';' <"$1")"
 }
 
+# data_intact OUT DIR: fdhog's report OUT says its data file closed without an error, and the
+# data it wrote in DIR reads back intact.
+data_intact() {
+	expect "$1" "close data errno none"
+	timeout 60 "$FDHOG" "$2" --verify data >"$1.verify"
+	expect "$1.verify" "verify ok"
+}
+
 # opened FILE: the number of hogs fdhog reported, and why the next open failed.
 opened_count() { awk '$1 == "opened" { print $2 }' "$1"; }
 opened_errno() { awk '$1 == "opened" { print $4 }' "$1"; }
+
+# opens_stopped OUT LIMIT WHAT: fdhog's opens (its report OUT) stopped with ENFILE after more
+# than half of LIMIT files and at most LIMIT, WHAT naming the limit; sets n to how many it opened.
+opens_stopped() {
+	n=$(opened_count "$1")
+	[ "$(opened_errno "$1")" = ENFILE ] || fail "opens past $3: $(cat "$1")"
+	[ "$n" -gt $(($2 / 2)) ] && [ "$n" -le "$2" ] ||
+		fail "$n files opened, $3 is $2 descriptors"
+}
 
 # 1. No descriptor left at all: the close still returns 0.
 src=$(newdir src1)
@@ -78,9 +95,7 @@ prlimit --pid "$pid" --nofile="$(lowest_free_fd "$pid"):$hard" || fail "prlimit"
 exec 7>&-
 wait $hog || fail "fdhog at the limit: status $?"
 prlimit --pid "$pid" --nofile="$soft:$hard" || fail "prlimit restore"
-expect "$WORK/out1" "close data errno none"
-"$FDHOG" "$mnt" --verify data >"$WORK/verify1"
-expect "$WORK/verify1" "verify ok"
+data_intact "$WORK/out1" "$mnt"
 pinfs_umount "$mnt" || fail "daemon exit status after the close at the limit"
 pass "close() with no descriptor left in the daemon returns 0, data intact"
 
@@ -89,14 +104,9 @@ src=$(newdir src2)
 mnt=$(newdir mnt2)
 mount_limited "$src" "$mnt"
 timeout 120 "$FDHOG" "$mnt" --data data >"$WORK/out2" || fail "fdhog: status $?"
-n=$(opened_count "$WORK/out2")
-[ "$(opened_errno "$WORK/out2")" = ENFILE ] || fail "open past the budget: $(cat "$WORK/out2")"
-[ "$n" -gt $((BUDGET / 2)) ] && [ "$n" -le "$BUDGET" ] \
-	|| fail "$n files opened, the budget is $BUDGET descriptors"
-expect "$WORK/out2" "close data errno none"
+opens_stopped "$WORK/out2" "$BUDGET" "the budget"
 expect "$WORK/out2" "close hogs failed 0 errno none"
-"$FDHOG" "$mnt" --verify data >"$WORK/verify2"
-expect "$WORK/verify2" "verify ok"
+data_intact "$WORK/out2" "$mnt"
 timeout 60 "$FDHOG" "$mnt" --max 8 >"$WORK/out2b" || fail "fdhog after the closes"
 expect "$WORK/out2b" "opened 8 errno none"
 pinfs_umount "$mnt" || fail "daemon exit status after the budget run"
@@ -115,20 +125,15 @@ timeout 120 setpriv --reuid=$U1 --regid=$U1 --clear-groups -- \
 hog=$!
 exec 7>"$WORK/hold3"
 wait_line "$WORK/out3" '^opened'
-n=$(opened_count "$WORK/out3")
-[ "$(opened_errno "$WORK/out3")" = ENFILE ] || fail "user $U1 past the cap: $(cat "$WORK/out3")"
-[ "$n" -gt $((CAP / 2)) ] && [ "$n" -le "$CAP" ] \
-	|| fail "user $U1 opened $n files, the cap is $CAP descriptors"
+opens_stopped "$WORK/out3" "$CAP" "user $U1's cap"
 timeout 60 setpriv --reuid=$U2 --regid=$U2 --clear-groups -- \
 	"$FDHOG" "$mnt/u2" --max 16 >"$WORK/out3b" || fail "fdhog as $U2"
 expect "$WORK/out3b" "opened 16 errno none"
 expect "$WORK/out3b" "close hogs failed 0 errno none"
 exec 7>&-
 wait $hog || fail "fdhog as $U1: status $?"
-expect "$WORK/out3" "close data errno none"
 expect "$WORK/out3" "close hogs failed 0 errno none"
-"$FDHOG" "$mnt/u1" --verify data >"$WORK/verify3"
-expect "$WORK/verify3" "verify ok"
+data_intact "$WORK/out3" "$mnt/u1"
 pinfs_umount "$mnt" || fail "daemon exit status after the per-user run"
 pass "user $U1 stops at $n files (ENFILE), user $U2 still opens files"
 

@@ -18,10 +18,8 @@ timeout 120 "$TESTBIN/fsx" -a -n 2000 -S "$(seed)" "$native/file" || fail "fsx o
 run_config() {
 	local name=$1
 	shift
-	local src mnt rc=0
-	src=$(newdir "src-$name")
-	mnt=$(newdir "mnt-$name")
-	pinfs_mount "$src" "$mnt" "$@"
+	local mnt rc=0
+	mount_config "$name" "$@"
 	timeout 120 "$TESTBIN/fsx" -n "$OPS" -S "$(seed)" "$mnt/a" || rc=1
 	[ $rc = 0 ] && { timeout 120 "$TESTBIN/fsx" -a -n "$((OPS / 2))" -S "$(seed)" "$mnt/b" || rc=1; }
 	pinfs_umount "$mnt" || fail "$name: daemon exit status"

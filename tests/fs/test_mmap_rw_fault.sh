@@ -14,10 +14,8 @@
 run_config() {
 	local name=$1
 	shift
-	local src mnt mode rc=0
-	src=$(newdir "src-$name")
-	mnt=$(newdir "mnt-$name")
-	pinfs_mount "$src" "$mnt" "$@"
+	local mnt mode rc=0
+	mount_config "$name" "$@"
 	for mode in "" -d; do
 		if ! timeout 20 "$TESTBIN/mmap_rw_fault" $mode "$mnt/f$mode" >"$WORK/out" 2>&1; then
 			cat "$WORK/out"
@@ -37,9 +35,7 @@ run_config always_direct_io -o direct_io=always
 run_config clone_fd -o clone_fd
 
 # 16 clients at once against the default pool.
-src=$(newdir src-parallel)
-mnt=$(newdir mnt-parallel)
-pinfs_mount "$src" "$mnt"
+mount_config parallel
 pids=()
 for i in $(seq 16); do
 	mode=""

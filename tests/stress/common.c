@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -268,6 +269,48 @@ int bg_wait_blocked(struct bg_io *io, int timeout_ms)
 		return -ETIMEDOUT;
 	return wait_in_syscall(io->tid, io->write ? NR_PWRITE64 : NR_PREAD64,
 			       (int)((end - now_sec()) * 1000));
+}
+
+static void *worker_main(void *arg)
+{
+	struct sc_worker *k = arg;
+
+	k->fn(k);
+	return NULL;
+}
+
+unsigned long sc_run_workers(struct sc_ctx *sc, unsigned int n, void (*fn)(struct sc_worker *k),
+			     void *work, const char *who)
+{
+	struct sc_worker *k = calloc(n, sizeof(*k));
+	unsigned long ops = 0;
+
+	if (!k) {
+		sc_fail(sc, "out of memory");
+		return 0;
+	}
+	sc->t_end = now_sec() + sc->sub_duration;
+	for (unsigned int i = 0; i < n; i++) {
+		k[i] = (struct sc_worker){.sc = sc, .work = work, .idx = (int)i, .fn = fn};
+		k[i].started = pthread_create(&k[i].th, NULL, worker_main, &k[i]) == 0;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (!k[i].started)
+			continue;
+		pthread_join(k[i].th, NULL);
+		ops += k[i].ops;
+		if (k[i].fail[0])
+			sc_fail(sc, "%s %u: %s", who, i, k[i].fail);
+	}
+	sc->res->iterations += ops;
+	free(k);
+	return ops;
+}
+
+bool sc_worker_more(const struct sc_worker *k)
+{
+	return now_sec() < k->sc->t_end && !k->fail[0] &&
+	       (!k->sc->max_iter || k->ops < k->sc->max_iter);
 }
 
 /* Start @io under hold @id and wait until it is parked; see sc_park_io(). */

@@ -10,22 +10,25 @@ need_root
 FAKE_CONTROL=${FAKE_CONTROL:?FAKE_CONTROL must name the fake-control binary}
 mount_tmpfs "$WORK/mnt"
 
-start_fake() {	# start_fake MODE SOCKET
-	"$FAKE_CONTROL" "$2" "$1" &
-	local pid=$!
+# ledger_run MODE: scenario 6, deterministic, against a fake control socket whose ledger is MODE
+# (dirty or clean); its JSON in $WORK/MODE.json, its output in $WORK/MODE.txt, its exit status in
+# rc.
+ledger_run() {
+	local sock="$WORK/$1.sock" pid
+	"$FAKE_CONTROL" "$sock" "$1" &
+	pid=$!
 	on_exit "kill $pid"
 	for _ in $(seq 50); do
-		[ -S "$2" ] && return 0
+		[ -S "$sock" ] && break
 		sleep 0.1
 	done
-	fail "the fake control socket did not come up"
+	[ -S "$sock" ] || fail "the fake control socket did not come up"
+	run_fs 120 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$sock" --scenario 6 \
+		--mode deterministic --duration 0.2 --json "$WORK/$1.json" --quiet >"$WORK/$1.txt" 2>&1
+	rc=$?
 }
 
-start_fake dirty "$WORK/dirty.sock"
-run_fs 120 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/dirty.sock" --scenario 6 \
-	--mode deterministic \
-	--duration 0.2 --json "$WORK/dirty.json" --quiet >"$WORK/dirty.txt" 2>&1
-rc=$?
+ledger_run dirty
 json_assert "$WORK/dirty.json" '
 r = row(6, "deterministic")
 assert r["verdict"] == "FAIL", "scenario with a dirty ledger: " + r["verdict_text"]
@@ -41,11 +44,7 @@ assert sorted(k for k, v in d["ledger"]["violation_kinds"].items() if v) == ["fo
 ' || { cat "$WORK/dirty.txt"; fail "a dirty ledger was not reported"; }
 [ $rc = 1 ] || fail "exit status $rc with a dirty ledger, want 1"
 
-start_fake clean "$WORK/clean.sock"
-run_fs 120 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/clean.sock" --scenario 6 \
-	--mode deterministic \
-	--duration 0.2 --json "$WORK/clean.json" --quiet >"$WORK/clean.txt" 2>&1
-rc=$?
+ledger_run clean
 json_assert "$WORK/clean.json" '
 assert row(6, "deterministic")["verdict"] == "PASS", row(6, "deterministic")["verdict_text"]
 assert "ledger_change" not in row(6, "deterministic"), row(6, "deterministic")["ledger_change"]

@@ -16,7 +16,6 @@
  * inode number, so holds match what stat(2) shows on the mount.
  */
 #define FUSE_USE_VERSION 312
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
@@ -28,21 +27,16 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "backing_ops.h"
 #include "holdfs_ctl.h"
 
 enum corrupt { CORRUPT_NONE, CORRUPT_REUSE_REPLY, CORRUPT_EARLY_ACK };
 
-static int backing = -1;
 static enum corrupt corrupt;
 static pthread_mutex_t reply_lock = PTHREAD_MUTEX_INITIALIZER;
 static char last_reply[1 << 20];
 static size_t last_len;
 static unsigned long nr_reads;
-
-static const char *rel(const char *path)
-{
-	return path[1] ? path + 1 : ".";
-}
 
 static uint64_t ino_of(int fd)
 {
@@ -60,64 +54,25 @@ static void *hf_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return NULL;
 }
 
-static int hf_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	int r = fi ? fstat((int)fi->fh, st) : fstatat(backing, rel(path), st, AT_SYMLINK_NOFOLLOW);
-
-	return r ? -errno : 0;
-}
-
-static int hf_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
-{
-	int fd = openat(backing, rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	(void)off, (void)fi, (void)flags;
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		fill(buf, de->d_name, NULL, 0, 0);
-	closedir(d);
-	return 0;
-}
-
 static int hf_mkdir(const char *path, mode_t mode)
 {
-	return mkdirat(backing, rel(path), mode) ? -errno : 0;
+	return mkdirat(backing_dir, backing_rel(path), mode) ? -errno : 0;
 }
 
 static int hf_unlink(const char *path)
 {
-	return unlinkat(backing, rel(path), 0) ? -errno : 0;
+	return unlinkat(backing_dir, backing_rel(path), 0) ? -errno : 0;
 }
 
 static int hf_rmdir(const char *path)
 {
-	return unlinkat(backing, rel(path), AT_REMOVEDIR) ? -errno : 0;
-}
-
-static int hf_truncate(const char *path, off_t size, struct fuse_file_info *fi)
-{
-	int fd = fi ? (int)fi->fh : openat(backing, rel(path), O_WRONLY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = ftruncate(fd, size) ? -errno : 0;
-	if (!fi)
-		close(fd);
-	return r;
+	return unlinkat(backing_dir, backing_rel(path), AT_REMOVEDIR) ? -errno : 0;
 }
 
 static int open_common(const char *path, struct fuse_file_info *fi, bool create, mode_t mode)
 {
 	int flags = (fi->flags & ~(O_DIRECT | O_NOFOLLOW)) | O_CLOEXEC;
-	int fd = openat(backing, rel(path), create ? flags | O_CREAT : flags, mode);
+	int fd = openat(backing_dir, backing_rel(path), create ? flags | O_CREAT : flags, mode);
 
 	if (fd < 0)
 		return -errno;
@@ -247,17 +202,17 @@ static int hf_release(const char *path, struct fuse_file_info *fi)
 static int hf_statfs(const char *path, struct statvfs *sv)
 {
 	(void)path;
-	return fstatvfs(backing, sv) ? -errno : 0;
+	return fstatvfs(backing_dir, sv) ? -errno : 0;
 }
 
 static const struct fuse_operations ops = {
 	.init = hf_init,
-	.getattr = hf_getattr,
-	.readdir = hf_readdir,
+	.getattr = backing_getattr,
+	.readdir = backing_readdir,
 	.mkdir = hf_mkdir,
 	.unlink = hf_unlink,
 	.rmdir = hf_rmdir,
-	.truncate = hf_truncate,
+	.truncate = backing_truncate,
 	.create = hf_create,
 	.open = hf_open,
 	.read = hf_read,
@@ -297,8 +252,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	backing = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (backing < 0) {
+	backing_dir = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (backing_dir < 0) {
 		perror(argv[1]);
 		return 1;
 	}

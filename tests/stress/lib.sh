@@ -59,6 +59,23 @@ run_fs() {
 	timeout -k 10 "$limit" "$FORKSTRESS" "$@"
 }
 
+# run_json NAME SECONDS ARGS...: run_fs SECONDS ARGS... --json $WORK/NAME.json --quiet, its report
+# in $WORK/NAME.txt; fails, showing the report, when forkstress wrote no JSON. A copy of the JSON
+# goes to $FORKSTRESS_RESULTS/NAME.json when that is set (tests/stress/update-docs). Sets JSON
+# (the file), OUT (the report) and RC (forkstress's exit status).
+run_json() {
+	local name=$1 limit=$2
+	shift 2
+	JSON="$WORK/$name.json"
+	OUT="$WORK/$name.txt"
+	run_fs "$limit" "$@" --json "$JSON" --quiet >"$OUT"
+	RC=$?
+	[ -s "$JSON" ] || { cat "$OUT"; fail "no JSON (exit $RC)"; }
+	if [ -n "${FORKSTRESS_RESULTS:-}" ]; then
+		cp "$JSON" "$FORKSTRESS_RESULTS/$name.json"
+	fi
+}
+
 # The pin-balance mode for runs that test something else: the counters are global, so on a
 # shared machine another process's long-held pins can look like a leak; such runs only report
 # it unless FORKSTRESS_PIN_BALANCE=strict (a dedicated CI machine). stress-detect-pinbalance
@@ -66,8 +83,9 @@ run_fs() {
 # shellcheck disable=SC2034  # used by the scripts that source this file
 PIN_BALANCE="--pin-balance=${FORKSTRESS_PIN_BALANCE:-report}"
 
-# json_assert FILE PYTHON: evaluate PYTHON with `d` = the parsed JSON, `rows` = d["results"];
-# the snippet raises AssertionError (with a message) to fail.
+# json_assert FILE PYTHON: evaluate PYTHON with `d` = the parsed JSON, `rows` = d["results"],
+# row(N, MODE) the row of scenario N in MODE and no_fail() asserting that no row is a FAIL; the
+# snippet raises AssertionError (with a message) to fail.
 json_assert() {
 	python3 - "$1" "$2" <<'PY'
 import json, os, sys
@@ -78,6 +96,9 @@ def row(n, mode):
         if r["scenario"] == n and r["mode"] == mode:
             return r
     raise AssertionError("no row for scenario %d %s" % (n, mode))
+def no_fail():
+    fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
+    assert not fails, "FAIL rows: " + " | ".join(fails)
 try:
     exec(sys.argv[2])
 except AssertionError as e:
@@ -99,7 +120,8 @@ need_pinfs() {
 }
 
 # mount_pinfs BACKING MNT SOCKET [OPTIONS]: pinfs in the foreground (so we own its pid) with a
-# control socket; unmounted and stopped at exit. Fails when it does not come up in 10 s.
+# control socket, or none when SOCKET is ""; unmounted and stopped at exit. Fails when it does
+# not come up in 10 s.
 # PINFS_TEST_OPTIONS (e.g. transport=uring) is added to every pinfs mount but those with
 # splice= or vmsplice, which only exist on /dev/fuse, and unsafe=early_ack: over the ring the
 # acknowledgement leaves only after the handler, and is written into the entry's payload, where
@@ -110,13 +132,14 @@ mount_pinfs() {
 	*,splice=r* | *,splice=w* | *,vmsplice,* | *unsafe=early_ack*) ;;
 	*) opts+=${PINFS_TEST_OPTIONS:+${opts:+,}$PINFS_TEST_OPTIONS} ;;
 	esac
+	[ -n "$sock" ] && opts="control=$sock${opts:+,$opts}"
 	mkdir -p "$mnt"
-	"$PINFS" "$backing" "$mnt" -f -o "control=$sock${opts:+,$opts}" >"$WORK/pinfs.log" 2>&1 &
+	"$PINFS" "$backing" "$mnt" -f ${opts:+-o "$opts"} >"$WORK/pinfs.log" 2>&1 &
 	PINFS_PID=$!
 	on_exit "kill $PINFS_PID; wait $PINFS_PID"
 	on_exit "fusermount3 -u -z '$mnt' || umount -l '$mnt'"
 	for _ in $(seq 100); do
-		if [ -S "$sock" ] && grep -q " $mnt fuse" /proc/mounts; then
+		if { [ -z "$sock" ] || [ -S "$sock" ]; } && grep -q " $mnt fuse" /proc/mounts; then
 			case $opts in
 			*transport=uring*)
 				! grep -q "using /dev/fuse" "$WORK/pinfs.log" ||

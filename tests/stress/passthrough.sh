@@ -17,21 +17,15 @@ if ! mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl.sock" passthrough; then
 	grep -q "offers no FUSE passthrough" "$WORK/pinfs.log" && skip "$(cat "$WORK/pinfs.log")"
 	fail "pinfs -o passthrough did not mount"
 fi
-json="$WORK/passthrough.json"
-run_fs 600 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario all --duration 0.3 --json "$json" \
-	--quiet >"$WORK/out.txt"
-rc=$?
-[ -s "$json" ] || { cat "$WORK/out.txt"; fail "no JSON (exit $rc)"; }
-cat "$WORK/out.txt"
-[ -n "${FORKSTRESS_RESULTS:-}" ] && cp "$json" "$FORKSTRESS_RESULTS/pinfs-passthrough.json"
-json_assert "$json" '
-fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
-assert not fails, "FAIL rows: " + " | ".join(fails)
+run_json pinfs-passthrough 600 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario all --duration 0.3
+cat "$OUT"
+json_assert "$JSON" '
+no_fail()
 assert d["target"]["fuse"], "the target is not a FUSE mount"
 for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18, 19, 20]:
     assert row(n, "stress")["verdict"] in ("PASS", "XFAIL"), "#%d: %s" % (n, row(n, "stress")["verdict_text"])
 ' || fail "unexpected verdicts against pinfs -o passthrough"
-[ $rc = 0 ] || fail "forkstress exit status $rc"
+[ $RC = 0 ] || fail "forkstress exit status $RC"
 stats=$(timeout 10 "$PINFS_CTL" "$WORK/ctl.sock" stats) || fail "pinfs-ctl stats: $stats"
 python3 - "$stats" <<'PY' || fail "the daemon served data although every file was passthrough: $stats"
 import json, sys

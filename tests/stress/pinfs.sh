@@ -19,32 +19,15 @@ if [ "${1:-}" = plain ]; then
 	fi
 	command -v fusermount3 >/dev/null || skip "fusermount3 missing (fuse3)"
 	mount_ext4 "$WORK/backing"
-	mkdir -p "$WORK/mnt"
-	"$PINFS" "$WORK/backing" "$WORK/mnt" -f ${PINFS_TEST_OPTIONS:+-o "$PINFS_TEST_OPTIONS"} \
-		>"$WORK/pinfs.log" 2>&1 &
-	pid=$!
-	on_exit "kill $pid; wait $pid"
-	on_exit "fusermount3 -u -z '$WORK/mnt' || umount -l '$WORK/mnt'"
-	for _ in $(seq 100); do
-		grep -q " $WORK/mnt fuse" /proc/mounts && break
-		sleep 0.1
-	done
-	grep -q " $WORK/mnt fuse" /proc/mounts || { cat "$WORK/pinfs.log"; fail "pinfs did not mount"; }
-	json="$WORK/pinfs-plain.json"
-	run_fs 600 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario all --duration 0.3 \
-		--json "$json" --quiet \
-		>"$WORK/out.txt"
-	rc=$?
-	[ -s "$json" ] || { cat "$WORK/out.txt"; fail "no JSON (exit $rc)"; }
-	[ -n "${FORKSTRESS_RESULTS:-}" ] && cp "$json" "$FORKSTRESS_RESULTS/pinfs-plain.json"
-	json_assert "$json" '
-fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
-assert not fails, "FAIL rows: " + " | ".join(fails)
+	mount_pinfs "$WORK/backing" "$WORK/mnt" "" || fail "pinfs did not mount"
+	run_json pinfs-plain 600 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario all --duration 0.3
+	json_assert "$JSON" '
+no_fail()
 assert d["target"]["fuse"], "the target is not a FUSE mount"
 for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18, 19, 20]:
     assert row(n, "stress")["verdict"] in ("PASS", "XFAIL"), "#%d: %s" % (n, row(n, "stress")["verdict_text"])
-' || { cat "$WORK/out.txt"; fail "unexpected verdicts against pinfs"; }
-	[ $rc = 0 ] || fail "forkstress exit status $rc"
+' || { cat "$OUT"; fail "unexpected verdicts against pinfs"; }
+	[ $RC = 0 ] || fail "forkstress exit status $RC"
 	echo "PASS: pinfs without --control: no FAIL"
 	exit 0
 fi
@@ -53,16 +36,10 @@ mount_ext4 "$WORK/backing"
 
 # 1. every scenario on the default data paths, with the ledger's checks on
 mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl.sock" pin_check=on || fail "pinfs did not mount"
-json="$WORK/pinfs.json"
-run_fs 600 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl.sock" --scenario all \
-	--duration 0.3 \
-	--json "$json" --quiet >"$WORK/out.txt"
-rc=$?
-[ -s "$json" ] || { cat "$WORK/out.txt"; fail "no JSON (exit $rc)"; }
-[ -n "${FORKSTRESS_RESULTS:-}" ] && cp "$json" "$FORKSTRESS_RESULTS/pinfs.json"
-json_assert "$json" '
-fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
-assert not fails, "FAIL rows: " + " | ".join(fails)
+run_json pinfs 600 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl.sock" --scenario all \
+	--duration 0.3
+json_assert "$JSON" '
+no_fail()
 assert d["target"]["pinfs"], "the target was not recognised as pinfs"
 assert d["ledger"]["verdict"] == "PASS", "ledger: " + d["ledger"]["detail"]
 for n in [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 18, 19, 20]:
@@ -70,8 +47,8 @@ for n in [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 18, 19, 20]:
         r = row(n, mode)
         assert r["verdict"] in ("PASS", "XFAIL"), "#%d %s: %s" % (n, mode, r["verdict_text"])
 assert row(21, "stress")["verdict"] == "PASS", row(21, "stress")["verdict_text"]
-' || { cat "$WORK/out.txt"; fail "unexpected verdicts against pinfs"; }
-[ $rc = 0 ] || fail "forkstress exit status $rc"
+' || { cat "$OUT"; fail "unexpected verdicts against pinfs"; }
+[ $RC = 0 ] || fail "forkstress exit status $RC"
 fusermount3 -u "$WORK/mnt" || fail "unmount failed"
 
 # 2. the daemon-side scenarios on the other data paths: io_uring engine, splice, vmsplice
@@ -82,19 +59,13 @@ if ! mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl2.sock" "$opts"; then
 	mount_pinfs "$WORK/backing" "$WORK/mnt" "$WORK/ctl2.sock" "$opts" ||
 		fail "pinfs -o $opts did not mount"
 fi
-json2="$WORK/pinfs-paths.json"
-run_fs 600 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl2.sock" --scenario 1,10,21-25 \
-	--duration 0.3 \
-	--json "$json2" --quiet >"$WORK/out2.txt"
-rc=$?
-[ -s "$json2" ] || { cat "$WORK/out2.txt"; fail "no JSON (exit $rc)"; }
-[ -n "${FORKSTRESS_RESULTS:-}" ] && cp "$json2" "$FORKSTRESS_RESULTS/pinfs-paths.json"
-json_assert "$json2" '
-fails = ["#%d %s: %s" % (r["scenario"], r["mode"], r["detail"]) for r in rows if r["verdict"] == "FAIL"]
-assert not fails, "FAIL rows: " + " | ".join(fails)
+run_json pinfs-paths 600 "$PIN_BALANCE" --dir "$WORK/mnt" --control "$WORK/ctl2.sock" \
+	--scenario 1,10,21-25 --duration 0.3
+json_assert "$JSON" '
+no_fail()
 assert d["ledger"]["verdict"] == "PASS", "ledger: " + d["ledger"]["detail"]
 for n in (23, 24):
     assert row(n, "stress")["verdict"] == "PASS", "#%d: %s" % (n, row(n, "stress")["verdict_text"])
-' || { cat "$WORK/out2.txt"; fail "unexpected verdicts against pinfs -o $opts"; }
-[ $rc = 0 ] || fail "forkstress exit status $rc (-o $opts)"
+' || { cat "$OUT"; fail "unexpected verdicts against pinfs -o $opts"; }
+[ $RC = 0 ] || fail "forkstress exit status $RC (-o $opts)"
 echo "PASS: pinfs with --control: no FAIL, ledger clean (default paths and -o $opts)"

@@ -163,9 +163,7 @@ static void *thread_b(void *arg)
 		}
 		if (kpid < 0)
 			break;
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		x = xorshift32(x);
 		sleep_us(50 + x % 150); /* the child lives a little while after fork */
 		kid_go(&k);
 		if (kid_read_report(&k, &rep, 10000) == 0 && rep.ok == 0) {

@@ -59,28 +59,44 @@ static void reset_range(struct torn *t, uint64_t off)
 	fsync(t->f.rfd);
 }
 
+/*
+ * Set up the current round: its range back to PREV_GEN, @t->a filled with gen @g1 and @t->b
+ * with gen @g2, @io and @io2 the O_DIRECT writes of each to the range. Returns its offset.
+ */
+static uint64_t round_prepare(struct torn *t, unsigned int g1, unsigned int g2, struct bg_io *io,
+			      struct bg_io *io2)
+{
+	uint64_t off = (t->sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
+
+	*io = (struct bg_io){.fd = t->f.dfd, .len = t->len, .off = (off_t)off, .write = true};
+	*io2 = *io;
+	io->buf = t->a;
+	io2->buf = t->b;
+	reset_range(t, off);
+	pattern_fill(t->a, t->len, off, FID_DATA, g1);
+	pattern_fill(t->b, t->len, off, FID_DATA, g2);
+	return off;
+}
+
+/* Join the round's writes; @io2 ran only in the concurrent-pwrite variant. */
+static void round_join(struct torn *t, struct bg_io *io, struct bg_io *io2, bool rewrite_buffer)
+{
+	if (bg_join(io) != (ssize_t)t->len)
+		sc_fail(t->sc, "O_DIRECT write returned %zd", io->ret);
+	if (!rewrite_buffer && bg_join(io2) != (ssize_t)t->len)
+		sc_fail(t->sc, "second O_DIRECT write returned %zd", io2->ret);
+}
+
 static void torn_deterministic(struct torn *t, bool rewrite_buffer)
 {
 	struct sc_ctx *sc = t->sc;
 
 	while (sc_more(sc)) {
 		unsigned int g1 = 2 * (unsigned int)sc->loop_iter, g2 = g1 + 1;
-		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
-		struct bg_io io = {.fd = t->f.dfd,
-				   .buf = t->a,
-				   .len = t->len,
-				   .off = (off_t)off,
-				   .write = true};
-		struct bg_io io2 = {.fd = t->f.dfd,
-				    .buf = t->b,
-				    .len = t->len,
-				    .off = (off_t)off,
-				    .write = true};
+		struct bg_io io, io2;
+		uint64_t off = round_prepare(t, g1, g2, &io, &io2);
 		int id;
 
-		reset_range(t, off);
-		pattern_fill(t->a, t->len, off, FID_DATA, g1);
-		pattern_fill(t->b, t->len, off, FID_DATA, g2);
 		id = sc_park_io_at_receive(sc, &io);
 		if (id < 0)
 			return;
@@ -89,10 +105,7 @@ static void torn_deterministic(struct torn *t, bool rewrite_buffer)
 		else if (bg_start(&io2) == 0)
 			bg_wait_blocked(&io2, 2000); /* the second writer queues too */
 		sc_hold_release(sc, id);
-		if (bg_join(&io) != (ssize_t)t->len)
-			sc_fail(sc, "O_DIRECT write returned %zd", io.ret);
-		if (!rewrite_buffer && bg_join(&io2) != (ssize_t)t->len)
-			sc_fail(sc, "second O_DIRECT write returned %zd", io2.ret);
+		round_join(t, &io, &io2, rewrite_buffer);
 		verify(t, off, g1, g2);
 	}
 }
@@ -103,24 +116,14 @@ static void torn_stress(struct torn *t, bool rewrite_buffer)
 
 	while (sc_more(sc)) {
 		unsigned int g1 = (2 * (unsigned int)sc->loop_iter) & 0xffe, g2 = g1 + 1;
-		uint64_t off = (sc->loop_iter * 4 * t->len) % (TORN_FILE_SIZE - t->len);
-		struct bg_io io = {.fd = t->f.dfd,
-				   .buf = t->a,
-				   .len = t->len,
-				   .off = (off_t)off,
-				   .write = true};
-		struct bg_io io2 = {.fd = t->f.dfd,
-				    .buf = t->b,
-				    .len = t->len,
-				    .off = (off_t)off,
-				    .write = true};
-		struct pat_expect e = pat_exp(off, FID_DATA, g1);
+		struct bg_io io, io2;
+		struct pat_expect e;
+		uint64_t off;
 
 		if (g1 == PREV_GEN || g2 == PREV_GEN)
 			continue;
-		reset_range(t, off);
-		pattern_fill(t->a, t->len, off, FID_DATA, g1);
-		pattern_fill(t->b, t->len, off, FID_DATA, g2);
+		off = round_prepare(t, g1, g2, &io, &io2);
+		e = pat_exp(off, FID_DATA, g1);
 		if (bg_start(&io)) {
 			sc_fail(sc, "cannot start the writer");
 			break;
@@ -131,10 +134,7 @@ static void torn_stress(struct torn *t, bool rewrite_buffer)
 		} else if (bg_start(&io2)) {
 			sc_fail(sc, "cannot start the second writer");
 		}
-		if (bg_join(&io) != (ssize_t)t->len)
-			sc_fail(sc, "O_DIRECT write returned %zd", io.ret);
-		if (!rewrite_buffer && bg_join(&io2) != (ssize_t)t->len)
-			sc_fail(sc, "second O_DIRECT write returned %zd", io2.ret);
+		round_join(t, &io, &io2, rewrite_buffer);
 		/* read right after the acknowledgement: must not be the previous contents */
 		if (pread_full(t->f.rfd, t->back, t->len, (off_t)off) == (ssize_t)t->len &&
 		    !(sc_simulate(sc))) {

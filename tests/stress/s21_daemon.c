@@ -29,20 +29,9 @@
 
 #include "scenarios.h"
 
-#define D_FILE_SIZE (2u << 20)
-#define D_BLOCK (8u << 10)
-#define D_THREADS 4
 #define FORKER_INTERVAL_US 50
 
 enum dpath { DP_ANY, DP_DIRECT, DP_SPLICED, DP_VMSPLICED, DP_URING };
-
-struct dwork {
-	struct sc_ctx *sc;
-	char path[2][4200];
-	unsigned short gen[2][D_FILE_SIZE / D_BLOCK]; /* what each block holds */
-	bool buffered_reads; /* #24: read through the page cache */
-	bool writes; /* #23/#24 are read-only */
-};
 
 static uint64_t path_bytes(const struct ctl_stats *st, enum dpath p)
 {
@@ -60,8 +49,8 @@ static uint64_t path_bytes(const struct ctl_stats *st, enum dpath p)
 	}
 }
 
-/* Do a little I/O and see whether pinfs used @p for it. */
-static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buffered)
+/* Do a little I/O on the file @path and see whether pinfs used @p for it. */
+static bool path_used(struct sc_ctx *sc, const char *path, enum dpath p, bool buffered)
 {
 	static const char *const option[] = {
 		"",
@@ -73,7 +62,7 @@ static bool path_used(struct sc_ctx *sc, struct dwork *w, enum dpath p, bool buf
 	};
 	struct ctl_stats a, b;
 	char *buf = map_buffer(64u << 10, sc->env->page);
-	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | (buffered ? 0 : O_DIRECT));
+	int fd = open(path, O_RDWR | O_CLOEXEC | (buffered ? 0 : O_DIRECT));
 	bool used = false;
 
 	if (p == DP_ANY) {
@@ -99,115 +88,6 @@ out:
 	return used;
 }
 
-struct worker {
-	struct dwork *w;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
-
-/* One verified operation on block @b of file @f by worker @k (blocks are owned: b % D_THREADS). */
-static bool one_op(struct worker *k, int rfd, int wfd, int f, unsigned int b, char *buf, char *back,
-		   unsigned int misalign)
-{
-	struct dwork *w = k->w;
-	uint64_t off = (uint64_t)b * D_BLOCK;
-	struct pat_mismatch m;
-	struct pat_expect e;
-	char desc[256];
-
-	if (w->writes) {
-		unsigned int g = (w->gen[f][b] + 1) & 0xfff;
-
-		if (g < 2)
-			g = 2;
-		pattern_fill(buf + misalign, D_BLOCK, off, FID_DATA + (unsigned int)f, g);
-		if (pwrite_full(wfd, buf + misalign, D_BLOCK, (off_t)off) != D_BLOCK) {
-			snprintf(k->fail, sizeof(k->fail), "write of block %u failed: %s", b,
-				 strerror(errno));
-			return false;
-		}
-		w->gen[f][b] = (unsigned short)g;
-	}
-	if (pread_full(rfd, back, D_BLOCK, (off_t)off) != D_BLOCK) {
-		snprintf(k->fail, sizeof(k->fail), "read of block %u failed: %s", b,
-			 strerror(errno));
-		return false;
-	}
-	e = pat_exp(off, FID_DATA + (unsigned int)f, w->gen[f][b]);
-	if (!pattern_check(back, D_BLOCK, &e, &m)) {
-		snprintf(k->fail, sizeof(k->fail), "file %d block %u (%s): %s", f, b,
-			 w->writes ? (k->idx & 1 ? "buffered write" : "O_DIRECT write") : "read",
-			 pattern_describe(&m, &e, desc, sizeof(desc)));
-		return false;
-	}
-	return true;
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *k = arg;
-	struct dwork *w = k->w;
-	struct sc_ctx *sc = w->sc;
-	int f = k->idx % 2, rfd, wfd;
-	char *buf = map_buffer(2 * D_BLOCK + 4096, sc->env->page);
-	char *back = map_buffer(D_BLOCK, sc->env->page);
-	unsigned int x = (unsigned int)k->idx * 7919u + 1;
-
-	/* even workers: O_DIRECT, misaligned sources; odd workers: buffered */
-	wfd = open(w->path[f], O_RDWR | O_CLOEXEC | (k->idx & 1 ? 0 : O_DIRECT));
-	rfd = open(w->path[f], O_RDONLY | O_CLOEXEC | (w->buffered_reads ? 0 : O_DIRECT));
-	if (!buf || !back || wfd < 0 || rfd < 0) {
-		snprintf(k->fail, sizeof(k->fail), "worker setup failed: %s", strerror(errno));
-		goto out;
-	}
-	while (now_sec() < sc->t_end && !k->fail[0]) {
-		unsigned int b;
-
-		x = xorshift32(x);
-		b = (x % (D_FILE_SIZE / D_BLOCK / D_THREADS)) * D_THREADS + (unsigned int)k->idx;
-		if (!one_op(k, rfd, wfd, f, b, buf, back, (k->idx & 1) ? 0 : (x % 8) * 512))
-			break;
-		k->ops++;
-		if (sc->max_iter && k->ops >= sc->max_iter)
-			break;
-	}
-out:
-	if (wfd >= 0)
-		close(wfd);
-	if (rfd >= 0)
-		close(rfd);
-	unmap_buffer(buf, 2 * D_BLOCK + 4096);
-	unmap_buffer(back, D_BLOCK);
-	return NULL;
-}
-
-static void stress_workload(struct dwork *w)
-{
-	struct sc_ctx *sc = w->sc;
-	struct worker k[D_THREADS] = {0};
-	unsigned long ops = 0;
-
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < D_THREADS; i++) {
-		k[i].w = w;
-		k[i].idx = i;
-		if (pthread_create(&k[i].th, NULL, worker_main, &k[i]))
-			k[i].idx = -1;
-	}
-	for (int i = 0; i < D_THREADS; i++) {
-		if (k[i].idx < 0)
-			continue;
-		pthread_join(k[i].th, NULL);
-		ops += k[i].ops;
-		if (k[i].fail[0])
-			sc_fail(sc, "worker %d: %s", i, k[i].fail);
-	}
-	sc->res->iterations += ops;
-	sc_note(sc, "%lu verified operations", ops);
-}
-
 #define OTHER_CHUNK (1u << 20)
 #define OTHER_TOTAL (64u << 20)
 
@@ -219,7 +99,7 @@ static void stress_workload(struct dwork *w)
 static void other_reads(struct sc_ctx *sc, int fd1, char *buf)
 {
 	for (size_t done = 0; done < OTHER_TOTAL && !sc_failed(sc); done += OTHER_CHUNK) {
-		uint64_t off = done % D_FILE_SIZE;
+		uint64_t off = done % DSTREAM_FILE_SIZE;
 		struct pat_expect e = pat_exp(off, FID_DATA2, 1);
 
 		if (pread_full(fd1, buf, OTHER_CHUNK, (off_t)off) != OTHER_CHUNK)
@@ -235,39 +115,38 @@ static void other_reads(struct sc_ctx *sc, int fd1, char *buf)
  * reply sits in the daemon's pages, other reads run (an arena page released early would be
  * handed to one of them: the parked reply then carries file 1's data).
  */
-static void det_workload(struct dwork *w)
+static void det_workload(struct sc_ctx *sc, struct dstream *s)
 {
-	struct sc_ctx *sc = w->sc;
-	char *buf = map_buffer(D_BLOCK + 4096, sc->env->page);
-	char *back = map_buffer(D_BLOCK, sc->env->page);
+	char *buf = map_buffer(DSTREAM_BLOCK + 4096, sc->env->page);
+	char *back = map_buffer(DSTREAM_BLOCK, sc->env->page);
 	char *other = map_buffer(OTHER_CHUNK, sc->env->page);
-	int fd1 = open(w->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
-	int fd = open(w->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
+	int fd1 = open(s->path[1], O_RDONLY | O_CLOEXEC | O_DIRECT);
+	int fd = open(s->path[0], O_RDWR | O_CLOEXEC | O_DIRECT);
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
 		unsigned int b = (unsigned int)sc->loop_iter * 3,
 			     g = (unsigned int)sc->loop_iter + 2;
-		uint64_t off = (uint64_t)b * D_BLOCK;
+		uint64_t off = (uint64_t)b * DSTREAM_BLOCK;
 		struct bg_io io = {.fd = fd,
 				   .buf = buf + 512,
-				   .len = D_BLOCK,
+				   .len = DSTREAM_BLOCK,
 				   .off = (off_t)off,
 				   .write = true};
-		struct pat_expect e = pat_exp(off, FID_DATA, w->writes ? g : 1);
+		struct pat_expect e = pat_exp(off, FID_DATA, s->writes ? g : 1);
 		int id;
 
-		if (w->writes) {
-			pattern_fill(buf + 512, D_BLOCK, off, FID_DATA, g);
+		if (s->writes) {
+			pattern_fill(buf + 512, DSTREAM_BLOCK, off, FID_DATA, g);
 			id = sc_park_io(sc, "data", "write", &io);
 			if (id < 0)
 				break;
 			sleep_us(10000); /* ~200 daemon forks with the payload parked */
 			sc_hold_release(sc, id);
-			if (bg_join(&io) != D_BLOCK)
+			if (bg_join(&io) != DSTREAM_BLOCK)
 				sc_fail(sc, "parked write returned %zd", io.ret);
 		}
-		io = (struct bg_io){.fd = fd, .buf = back, .len = D_BLOCK, .off = (off_t)off};
-		memset(back, 0, D_BLOCK);
+		io = (struct bg_io){.fd = fd, .buf = back, .len = DSTREAM_BLOCK, .off = (off_t)off};
+		memset(back, 0, DSTREAM_BLOCK);
 		id = sc_park_io(sc, "reply", "read", &io);
 		if (id < 0)
 			break;
@@ -275,15 +154,15 @@ static void det_workload(struct dwork *w)
 		/* meanwhile other requests run: none may be handed the parked reply's pages */
 		other_reads(sc, fd1, other);
 		sc_hold_release(sc, id);
-		if (bg_join(&io) != D_BLOCK)
+		if (bg_join(&io) != DSTREAM_BLOCK)
 			sc_fail(sc, "parked read returned %zd", io.ret);
-		sc_check(sc, back, D_BLOCK, &e, "round %lu: block %u after the parked I/O",
+		sc_check(sc, back, DSTREAM_BLOCK, &e, "round %lu: block %u after the parked I/O",
 			 sc->loop_iter, b);
 	}
 	if (fd >= 0)
 		close(fd);
-	unmap_buffer(buf, D_BLOCK + 4096);
-	unmap_buffer(back, D_BLOCK);
+	unmap_buffer(buf, DSTREAM_BLOCK + 4096);
+	unmap_buffer(back, DSTREAM_BLOCK);
 	unmap_buffer(other, OTHER_CHUNK);
 	if (fd1 >= 0)
 		close(fd1);
@@ -292,42 +171,32 @@ static void det_workload(struct dwork *w)
 static void daemon_run(struct sc_ctx *sc, enum dpath p, bool buffered_probe, bool writes,
 		       bool buffered_reads)
 {
-	struct dwork *w = calloc(1, sizeof(*w));
+	struct dstream *s = calloc(1, sizeof(*s));
 
-	if (!w) {
+	if (!s) {
 		sc_fail(sc, "out of memory");
 		return;
 	}
-	w->sc = sc;
-	w->writes = writes;
-	w->buffered_reads = buffered_reads;
-	for (int f = 0; f < 2; f++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "daemon-%d.dat", f);
-		sc_path(sc, w->path[f], sizeof(w->path[f]), name);
-		if (!sc_make_file(sc, w->path[f], D_FILE_SIZE, FID_DATA + (unsigned int)f, 1))
-			goto out;
-		for (size_t b = 0; b < D_FILE_SIZE / D_BLOCK; b++)
-			w->gen[f][b] = 1;
-	}
-	if (!path_used(sc, w, p, buffered_probe))
+	s->writes = writes;
+	s->buffered_reads = buffered_reads;
+	s->misalign = true;
+	if (!dstream_create(sc, s, "daemon", 2) || !path_used(sc, s->path[0], p, buffered_probe))
 		goto out;
 	/* the probe wrote zeros at the start of file 0: restore it */
-	if (!sc_make_file(sc, w->path[0], D_FILE_SIZE, FID_DATA, 1))
+	if (!sc_make_file(sc, s->path[0], DSTREAM_FILE_SIZE, FID_DATA, 1))
 		goto out;
 	if (ctl_forker(sc->ctl, true, FORKER_INTERVAL_US, NULL)) {
 		sc_fail(sc, "pinfs refused `forker on`");
 		goto out;
 	}
 	if (sc->mode == MODE_DETERMINISTIC)
-		det_workload(w);
+		det_workload(sc, s);
 	else
-		stress_workload(w);
+		sc_note(sc, "%lu verified operations", dstream_run(sc, s));
 	daemon_forker_off(sc->ctl);
 	sc_pass(sc);
 out:
-	free(w);
+	free(s);
 }
 
 void run_daemon_copybuf(struct sc_ctx *sc)
@@ -349,15 +218,6 @@ void run_daemon_copybuf(struct sc_ctx *sc)
 #define BD_UNIT 1024u
 #define BD_MAX_READ (64u << 10)
 #define BD_THREADS 4
-
-struct bd_reader {
-	struct sc_ctx *sc;
-	const char *path;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
 
 /* Check [off, off + len) (unit-aligned) read into @buf: data units hold gen 1, holes zero. */
 static bool bd_check(const char *buf, uint64_t off, size_t len, char *fail, size_t flen)
@@ -381,18 +241,18 @@ static bool bd_check(const char *buf, uint64_t off, size_t len, char *fail, size
 	return true;
 }
 
-static void *bd_reader_main(void *arg)
+/* One reader: O_DIRECT reads of random unit-aligned ranges of the file (path @r->work). */
+static void bd_reader_main(struct sc_worker *r)
 {
-	struct bd_reader *r = arg;
 	char *buf = map_buffer(BD_MAX_READ, r->sc->env->page);
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	int fd = open(r->work, O_RDONLY | O_CLOEXEC | O_DIRECT);
 	unsigned int x = (unsigned int)r->idx * 2654435761u + 7;
 
 	if (!buf || fd < 0) {
 		snprintf(r->fail, sizeof(r->fail), "reader setup failed: %s", strerror(errno));
 		goto out;
 	}
-	while (now_sec() < r->sc->t_end && !r->fail[0]) {
+	while (sc_worker_more(r)) {
 		uint64_t off;
 		size_t len;
 
@@ -409,14 +269,11 @@ static void *bd_reader_main(void *arg)
 		if (!bd_check(buf, off, len, r->fail, sizeof(r->fail)))
 			break;
 		r->ops++;
-		if (r->sc->max_iter && r->ops >= r->sc->max_iter)
-			break;
 	}
 out:
 	if (fd >= 0)
 		close(fd);
 	unmap_buffer(buf, BD_MAX_READ);
-	return NULL;
 }
 
 /* Write the data units with O_DIRECT; returns whether the holes stayed holes (sub-page extents). */
@@ -442,10 +299,8 @@ static bool bd_make_file(struct sc_ctx *sc, const char *path, bool *subpage)
 
 void run_daemon_backing_dio(struct sc_ctx *sc)
 {
-	struct bd_reader r[BD_THREADS] = {0};
-	struct dwork probe = {.sc = sc};
-	unsigned long ops = 0;
-	char path[4200];
+	unsigned long ops;
+	char probe[4200], path[4200];
 	bool subpage = false;
 
 	if (sc->mode == MODE_DETERMINISTIC) {
@@ -453,9 +308,9 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 			    "act before and after it, docs/control.md): stress mode only");
 		return;
 	}
-	sc_path(sc, probe.path[0], sizeof(probe.path[0]), "daemon-probe.dat");
-	if (!sc_make_file(sc, probe.path[0], 1u << 20, FID_DATA, 1) ||
-	    !path_used(sc, &probe, DP_DIRECT, false))
+	sc_path(sc, probe, sizeof(probe), "daemon-probe.dat");
+	if (!sc_make_file(sc, probe, 1u << 20, FID_DATA, 1) ||
+	    !path_used(sc, probe, DP_DIRECT, false))
 		return;
 	sc_path(sc, path, sizeof(path), "daemon-holes.dat");
 	if (!bd_make_file(sc, path, &subpage))
@@ -464,22 +319,8 @@ void run_daemon_backing_dio(struct sc_ctx *sc)
 		sc_fail(sc, "pinfs refused `forker on`");
 		return;
 	}
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < BD_THREADS; i++) {
-		r[i] = (struct bd_reader){.sc = sc, .path = path, .idx = i};
-		if (pthread_create(&r[i].th, NULL, bd_reader_main, &r[i]))
-			r[i].idx = -1;
-	}
-	for (int i = 0; i < BD_THREADS; i++) {
-		if (r[i].idx < 0)
-			continue;
-		pthread_join(r[i].th, NULL);
-		ops += r[i].ops;
-		if (r[i].fail[0])
-			sc_fail(sc, "reader %d: %s", i, r[i].fail);
-	}
+	ops = sc_run_workers(sc, BD_THREADS, bd_reader_main, path, "reader");
 	daemon_forker_off(sc->ctl);
-	sc->res->iterations += ops;
 	sc_note(sc, "%lu verified reads; %s", ops,
 		subpage ? "1 KiB holes between the data (backing blocks smaller than a page)"
 			: "the backing filesystem kept no hole smaller than a page (its blocks are "

@@ -25,26 +25,9 @@
 
 #include "scenarios.h"
 
-#define R_FILE_SIZE (2u << 20)
-#define R_BLOCK (8u << 10)
-#define R_THREADS 4
 #define R_FORKER_INTERVAL_US 50
 /* The piece of the parked payload the daemon's child looks for. */
 #define NEEDLE_LEN 64
-
-struct rwork {
-	struct sc_ctx *sc;
-	char path[4200];
-	unsigned short gen[R_FILE_SIZE / R_BLOCK];	/* what each block holds */
-};
-
-struct rworker {
-	struct rwork *w;
-	int idx;
-	pthread_t th;
-	char fail[SC_DETAIL_LEN];
-	unsigned long ops;
-};
 
 /* Requests pinfs served over its ring so far, or -1 when it serves none (no ring). */
 static double ring_requests(struct sc_ctx *sc)
@@ -56,12 +39,12 @@ static double ring_requests(struct sc_ctx *sc)
 	return (double)st.transport.requests;
 }
 
-/* Skip unless the requests of this mount reach pinfs over its io_uring ring. */
-static bool ring_used(struct sc_ctx *sc, struct rwork *w)
+/* Skip unless the requests of this mount reach pinfs over its io_uring ring (probing @path). */
+static bool ring_used(struct sc_ctx *sc, const char *path)
 {
 	double before = ring_requests(sc);
 	char buf[4096];
-	int fd = open(w->path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	bool used;
 
 	if (fd >= 0) {
@@ -75,100 +58,6 @@ static bool ring_used(struct sc_ctx *sc, struct rwork *w)
 		sc_skip(sc, "pinfs does not serve this mount over FUSE-over-io_uring (pinfs: -o "
 			    "transport=uring, on Linux 6.14+ with the fuse module's enable_uring on)");
 	return used;
-}
-
-/* One verified operation on block @b by worker @k (block b belongs to worker b % R_THREADS). */
-static bool one_op(struct rworker *k, int rfd, int wfd, unsigned int b, char *buf, char *back)
-{
-	struct rwork *w = k->w;
-	uint64_t off = (uint64_t)b * R_BLOCK;
-	unsigned int g = (w->gen[b] + 1) & 0xfff;
-	struct pat_mismatch m;
-	struct pat_expect e;
-	char desc[256];
-
-	if (g < 2)
-		g = 2;
-	pattern_fill(buf, R_BLOCK, off, FID_DATA, g);
-	if (pwrite_full(wfd, buf, R_BLOCK, (off_t)off) != R_BLOCK) {
-		snprintf(k->fail, sizeof(k->fail), "write of block %u failed: %s", b,
-			 strerror(errno));
-		return false;
-	}
-	w->gen[b] = (unsigned short)g;
-	if (pread_full(rfd, back, R_BLOCK, (off_t)off) != R_BLOCK) {
-		snprintf(k->fail, sizeof(k->fail), "read of block %u failed: %s", b,
-			 strerror(errno));
-		return false;
-	}
-	e = pat_exp(off, FID_DATA, g);
-	if (!pattern_check(back, R_BLOCK, &e, &m)) {
-		snprintf(k->fail, sizeof(k->fail), "block %u after a%s write: %s", b,
-			 k->idx & 1 ? " buffered" : "n O_DIRECT",
-			 pattern_describe(&m, &e, desc, sizeof(desc)));
-		return false;
-	}
-	return true;
-}
-
-static void *worker_main(void *arg)
-{
-	struct rworker *k = arg;
-	struct sc_ctx *sc = k->w->sc;
-	char *buf = map_buffer(R_BLOCK, sc->env->page);
-	char *back = map_buffer(R_BLOCK, sc->env->page);
-	int wfd = open(k->w->path, O_RDWR | O_CLOEXEC | (k->idx & 1 ? 0 : O_DIRECT));
-	int rfd = open(k->w->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	unsigned int x = (unsigned int)k->idx * 2654435761u + 1;
-
-	if (!buf || !back || wfd < 0 || rfd < 0) {
-		snprintf(k->fail, sizeof(k->fail), "worker setup failed: %s", strerror(errno));
-		goto out;
-	}
-	while (now_sec() < sc->t_end && !k->fail[0]) {
-		unsigned int b;
-
-		x = xorshift32(x);
-		b = (x % (R_FILE_SIZE / R_BLOCK / R_THREADS)) * R_THREADS + (unsigned int)k->idx;
-		if (!one_op(k, rfd, wfd, b, buf, back))
-			break;
-		k->ops++;
-		if (sc->max_iter && k->ops >= sc->max_iter)
-			break;
-	}
-out:
-	if (wfd >= 0)
-		close(wfd);
-	if (rfd >= 0)
-		close(rfd);
-	unmap_buffer(buf, R_BLOCK);
-	unmap_buffer(back, R_BLOCK);
-	return NULL;
-}
-
-static void stress_workload(struct rwork *w)
-{
-	struct sc_ctx *sc = w->sc;
-	struct rworker k[R_THREADS] = { 0 };
-	unsigned long ops = 0;
-
-	sc->t_end = now_sec() + sc->sub_duration;
-	for (int i = 0; i < R_THREADS; i++) {
-		k[i].w = w;
-		k[i].idx = i;
-		if (pthread_create(&k[i].th, NULL, worker_main, &k[i]))
-			k[i].idx = -1;
-	}
-	for (int i = 0; i < R_THREADS; i++) {
-		if (k[i].idx < 0)
-			continue;
-		pthread_join(k[i].th, NULL);
-		ops += k[i].ops;
-		if (k[i].fail[0])
-			sc_fail(sc, "worker %d: %s", i, k[i].fail);
-	}
-	sc->res->iterations += ops;
-	sc_note(sc, "%lu verified operations over the ring", ops);
 }
 
 /*
@@ -187,78 +76,77 @@ static int child_sees(struct sc_ctx *sc, const unsigned char *needle, char *wher
 	return visible;
 }
 
-static void det_workload(struct rwork *w)
+static void det_workload(struct sc_ctx *sc, struct dstream *s)
 {
-	struct sc_ctx *sc = w->sc;
-	char *buf = map_buffer(R_BLOCK, sc->env->page);
-	char *back = map_buffer(R_BLOCK, sc->env->page);
-	int fd = sc_open_direct(sc, w->path, O_RDWR);
+	char *buf = map_buffer(DSTREAM_BLOCK, sc->env->page);
+	char *back = map_buffer(DSTREAM_BLOCK, sc->env->page);
+	int fd = sc_open_direct(sc, s->path[0], O_RDWR);
 
 	while (fd >= 0 && buf && back && sc_more(sc)) {
-		unsigned int b = (unsigned int)sc->loop_iter * 5 % (R_FILE_SIZE / R_BLOCK);
+		unsigned int b =
+			(unsigned int)sc->loop_iter * 5 % (DSTREAM_FILE_SIZE / DSTREAM_BLOCK);
 		unsigned int g = (unsigned int)sc->loop_iter + 2;
-		uint64_t off = (uint64_t)b * R_BLOCK;
-		struct bg_io io = { .fd = fd, .buf = buf, .len = R_BLOCK, .off = (off_t)off,
-				    .write = true };
+		uint64_t off = (uint64_t)b * DSTREAM_BLOCK;
+		struct bg_io io = {.fd = fd,
+				   .buf = buf,
+				   .len = DSTREAM_BLOCK,
+				   .off = (off_t)off,
+				   .write = true};
 		struct pat_expect e = pat_exp(off, FID_DATA, g);
 		char where[512] = "";
 		int id, seen;
 
-		pattern_fill(buf, R_BLOCK, off, FID_DATA, g);
+		pattern_fill(buf, DSTREAM_BLOCK, off, FID_DATA, g);
 		id = sc_park_io(sc, "data", "write", &io);
 		if (id < 0)
 			break;
 		/* The payload is in a ring entry now: what does a child of the daemon get? */
-		seen = child_sees(sc, (unsigned char *)buf + R_BLOCK / 2, where, sizeof(where));
+		seen = child_sees(sc, (unsigned char *)buf + DSTREAM_BLOCK / 2, where,
+				  sizeof(where));
 		if (seen > 0)
 			sc_fail(sc, "round %lu: leak: a child the daemon forked holds the payload of "
 				    "the parked WRITE (block %u, gen %u) in the mapping %s",
 				sc->loop_iter, b, g, where);
 		sc_hold_release(sc, id);
-		if (bg_join(&io) != R_BLOCK)
+		if (bg_join(&io) != DSTREAM_BLOCK)
 			sc_fail(sc, "parked write returned %zd", io.ret);
-		memset(back, 0, R_BLOCK);
-		if (pread_full(fd, back, R_BLOCK, (off_t)off) != R_BLOCK)
+		memset(back, 0, DSTREAM_BLOCK);
+		if (pread_full(fd, back, DSTREAM_BLOCK, (off_t)off) != DSTREAM_BLOCK)
 			sc_fail(sc, "read back of block %u failed: %s", b, strerror(errno));
 		else
-			sc_check(sc, back, R_BLOCK, &e, "round %lu: block %u after the parked write",
-				 sc->loop_iter, b);
+			sc_check(sc, back, DSTREAM_BLOCK, &e,
+				 "round %lu: block %u after the parked write", sc->loop_iter, b);
 		if (seen < 0)
 			break;
 	}
 	if (fd >= 0)
 		close(fd);
-	unmap_buffer(buf, R_BLOCK);
-	unmap_buffer(back, R_BLOCK);
+	unmap_buffer(buf, DSTREAM_BLOCK);
+	unmap_buffer(back, DSTREAM_BLOCK);
 }
 
 void run_daemon_ring(struct sc_ctx *sc)
 {
-	struct rwork *w = calloc(1, sizeof(*w));
+	struct dstream *s = calloc(1, sizeof(*s));
 
-	if (!w) {
+	if (!s) {
 		sc_fail(sc, "out of memory");
 		return;
 	}
-	w->sc = sc;
-	sc_path(sc, w->path, sizeof(w->path), "ring.dat");
-	if (!sc_make_file(sc, w->path, R_FILE_SIZE, FID_DATA, 1))
-		goto out;
-	for (size_t b = 0; b < R_FILE_SIZE / R_BLOCK; b++)
-		w->gen[b] = 1;
-	if (!ring_used(sc, w))
+	s->writes = true;
+	if (!dstream_create(sc, s, "ring", 1) || !ring_used(sc, s->path[0]))
 		goto out;
 	if (sc->mode == MODE_DETERMINISTIC) {
-		det_workload(w);
+		det_workload(sc, s);
 	} else {
 		if (ctl_forker(sc->ctl, true, R_FORKER_INTERVAL_US, NULL)) {
 			sc_fail(sc, "pinfs refused `forker on`");
 			goto out;
 		}
-		stress_workload(w);
+		sc_note(sc, "%lu verified operations over the ring", dstream_run(sc, s));
 		daemon_forker_off(sc->ctl);
 	}
 	sc_pass(sc);
 out:
-	free(w);
+	free(s);
 }

@@ -137,6 +137,55 @@ int sc_park_io(struct sc_ctx *sc, const char *at, const char *op, struct bg_io *
  */
 int sc_park_io_at_receive(struct sc_ctx *sc, struct bg_io *io);
 
+/* ---- worker threads: stress mode's verified I/O from several threads at once ---- */
+
+struct sc_worker {
+	struct sc_ctx *sc;
+	void *work; /* the scenario's state, shared by its workers */
+	int idx; /* 0 .. n - 1 */
+	char fail[SC_DETAIL_LEN]; /* the worker's failure; it stops there */
+	unsigned long ops; /* verified operations */
+	void (*fn)(struct sc_worker *k);
+	pthread_t th;
+	bool started;
+};
+
+/*
+ * Stress mode: give the subcase its share of --duration from now, run @fn in @n threads on
+ * @work and join them. Each worker's failure is recorded as "@who I: <its fail>"; the workers'
+ * operations count as the scenario's iterations. Returns that sum.
+ */
+unsigned long sc_run_workers(struct sc_ctx *sc, unsigned int n, void (*fn)(struct sc_worker *k),
+			     void *work, const char *who);
+/*
+ * Worker side: whether to do another operation: time is left, the worker has not failed and
+ * has done fewer than --iterations operations (it counts k->ops after each verified one).
+ */
+bool sc_worker_more(const struct sc_worker *k);
+
+/* ---- the daemon scenarios' stress workload (daemon_stream.c) ---- */
+
+#define DSTREAM_FILE_SIZE (2u << 20)
+#define DSTREAM_BLOCK (8u << 10)
+
+/* Verified I/O streamed through the mount from several threads (spec §5 #21, #23-#26). */
+struct dstream {
+	unsigned int nfiles; /* 1 or 2 */
+	char path[2][4200];
+	unsigned short gen[2][DSTREAM_FILE_SIZE / DSTREAM_BLOCK]; /* what each block holds */
+	bool writes; /* write each block before reading it back (#23/#24 only read) */
+	bool buffered_reads; /* #24: read through the page cache */
+	bool misalign; /* O_DIRECT writes from sources misaligned by a multiple of 512 bytes */
+};
+
+/*
+ * Create @nfiles files NAME-F.dat in the work directory, file F holding FID_DATA + F gen 1.
+ * Returns false with the failure recorded.
+ */
+bool dstream_create(struct sc_ctx *sc, struct dstream *s, const char *name, unsigned int nfiles);
+/* Stream for the subcase's share of --duration (sc_run_workers()); returns the operations. */
+unsigned long dstream_run(struct sc_ctx *sc, struct dstream *s);
+
 /* ---- shared bodies (also used by the THP matrix #15, DONTFORK #20 and daemon #22) ---- */
 
 struct dma_args {

@@ -29,15 +29,11 @@ echo $((old_huge + 8)) >/proc/sys/vm/nr_hugepages
 [ "$swap_on" = 1 ] || [ "$(cat /proc/sys/vm/nr_hugepages)" -gt "$old_huge" ] ||
 	skip "could neither enable swap nor reserve hugetlb pages here"
 
-run_fs 300 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario 12,13,15,17 --mthp-enable --duration 1 \
-	--json "$WORK/r.json" --quiet >"$WORK/out.txt"
-rc=$?
-[ -s "$WORK/r.json" ] || { cat "$WORK/out.txt"; fail "no JSON (exit $rc)"; }
-[ -n "${FORKSTRESS_RESULTS:-}" ] && cp "$WORK/r.json" "$FORKSTRESS_RESULTS/features.json"
-cat "$WORK/out.txt"
-json_assert "$WORK/r.json" "
-fails = ['#%d %s: %s' % (r['scenario'], r['mode'], r['detail']) for r in rows if r['verdict'] == 'FAIL']
-assert not fails, 'FAIL rows: ' + ' | '.join(fails)
+run_json features 300 "$PIN_BALANCE" --dir "$WORK/mnt" --scenario 12,13,15,17 --mthp-enable \
+	--duration 1
+cat "$OUT"
+json_assert "$JSON" "
+no_fail()
 subs = {s['name']: s['verdict'] for r in rows if r['scenario'] == 15 and r['mode'] == 'stress' for s in r['subcases']}
 assert any(k.startswith('mthp-') and v == 'PASS' for k, v in subs.items()), 'no mTHP layout ran'
 if $swap_on:
@@ -49,5 +45,5 @@ assert hs and all(s['verdict'] in ('PASS', 'XFAIL') for s in hs), hs
 for f in "${!saved_mthp[@]}"; do
 	[ "$(mthp_mode "$f")" = "${saved_mthp[$f]}" ] || fail "--mthp-enable did not restore $f"
 done
-[ $rc = 0 ] || fail "exit status $rc"
+[ $RC = 0 ] || fail "exit status $RC"
 echo "PASS: swap-out, hugetlb and mTHP subcases ran without a FAIL"
