@@ -5,7 +5,6 @@
  * kernel-pin model's (kpin_model.h).
  */
 #include <errno.h>
-#include <string.h>
 
 #include <pinit/arena.h>
 #include <pinit/uio.h>

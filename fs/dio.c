@@ -121,7 +121,7 @@ static struct dio_rules probe_once(int fd, dev_t dev)
 		}
 	}
 	/* The descriptor may be write-only: probe through a read-only reopening. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	proc_fd_path(path, sizeof(path), fd);
 	probe_fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (probe_fd < 0) {
 		r = (struct dio_rules){ .usable = false };
@@ -188,7 +188,7 @@ int dio_open(struct pinfs *fs, struct pinfs_file *f)
 	if (accmode < 0)
 		return 0;
 	/* Same file, same access, plus O_DIRECT: reopen the descriptor through /proc. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	proc_fd_path(path, sizeof(path), f->fd);
 	f->dio_fd = open(path, (accmode & (O_ACCMODE | O_NOATIME)) | O_DIRECT | O_CLOEXEC);
 	if (f->dio_fd < 0)
 		return 0;	/* no O_DIRECT here: the page cache serves this file */

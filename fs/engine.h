@@ -3,8 +3,9 @@
  * Data engines: how the bytes of a READ or WRITE reach the backing file.
  *
  * The handlers (ops_data.c) turn every request into a libpinit iterator:
- * ITER_SOURCE over the FUSE write payload, ITER_DEST over the thread's reply
- * buffer (arena pages, BVEC). An engine moves data between the iterator and
+ * ITER_SOURCE over the FUSE write payload (UBUF, or PIPE in splice mode),
+ * ITER_DEST over where the READ's data lands (a BVEC over arena pages or the
+ * ring entry's payload, or the thread's pipe in splice mode). An engine moves data between the iterator and
  * the backing file and advances the iterator by exactly what it moved, as the
  * kernel's ->read_iter/->write_iter do. How a request is split between
  * O_DIRECT, bounce, page cache and splice is the data path's (datapath.h), the
