@@ -78,33 +78,33 @@ else
 	pinfs_umount "$mnt" || fail "daemon exit status after the entries failed"
 	pass "ring offered, entries unmappable: not granted, one line, /dev/fuse serves"
 
+	# stops_daemon NAME FAILURE MESSAGE PINFS-ARGS...: with FAILURE (VAR=SPEC for
+	# fail_inject.so) the ring is granted but cannot serve: the daemon must say
+	# MESSAGE, exit 1 within 30 s and leave no mount.
+	stops_daemon() {
+		local name=$1 failure=$2 message=$3 rc=0 pid
+		shift 3
+		mnt=$(newdir "mnt-$name")
+		env "$failure" LD_PRELOAD="$INJECT" timeout -k 5 30 \
+			"$PINFS" "$src" "$mnt" -f "$@" 2>"$WORK/$name.log" &
+		pid=$!
+		MOUNTS+=("$mnt")
+		timeout 10 cat "$mnt/g" >/dev/null 2>&1
+		wait "$pid" || rc=$?
+		[ "$rc" = 1 ] && grep -q "$message" "$WORK/$name.log" ||
+			{ cat "$WORK/$name.log"; fail "$name: exit status $rc"; }
+		wait_mount "$mnt" gone || fail "$name: the mount stayed after the daemon stopped"
+	}
+
 	# eventfd 1 is the loop's stop eventfd, 2 the worker's wake eventfd (no control socket)
-	mnt=$(newdir mnt-noring)
-	rc=0
-	FAIL_EVENTFD=eventfd:2 LD_PRELOAD=$INJECT timeout -k 5 30 \
-		"$PINFS" "$src" "$mnt" -f -s -o transport=uring 2>"$WORK/noring.log" &
-	pid=$!
-	MOUNTS+=("$mnt")
-	timeout 10 cat "$mnt/g" >/dev/null 2>&1
-	wait "$pid" || rc=$?
-	[ "$rc" = 1 ] && grep -q "setting up a ring failed.*stopping" "$WORK/noring.log" ||
-		{ cat "$WORK/noring.log"; fail "a worker without its ring: exit status $rc"; }
-	wait_mount "$mnt" gone || fail "the mount stayed after the daemon stopped"
+	stops_daemon noring FAIL_EVENTFD=eventfd:2 "setting up a ring failed.*stopping" \
+		-s -o transport=uring
 	pass "a worker that cannot set up its ring after the grant stops the daemon, exit 1"
 
 	# Worker 0 starts, worker 1's thread cannot be made (no control socket: the
 	# workers are the daemon's only threads): worker 0 must not wait for it.
-	mnt=$(newdir mnt-nothread)
-	rc=0
-	FAIL_PTHREAD_CREATE=pthread_create:2 LD_PRELOAD=$INJECT timeout -k 5 30 \
-		"$PINFS" "$src" "$mnt" -f -o transport=uring,max_threads=2 2>"$WORK/nothread.log" &
-	pid=$!
-	MOUNTS+=("$mnt")
-	timeout 10 cat "$mnt/g" >/dev/null 2>&1
-	wait "$pid" || rc=$?
-	[ "$rc" = 1 ] && grep -q "cannot start worker 1" "$WORK/nothread.log" ||
-		{ cat "$WORK/nothread.log"; fail "a worker thread that could not start: exit status $rc"; }
-	wait_mount "$mnt" gone || fail "the mount stayed after the daemon stopped"
+	stops_daemon nothread FAIL_PTHREAD_CREATE=pthread_create:2 "cannot start worker 1" \
+		-o transport=uring,max_threads=2
 	pass "a worker thread that cannot start stops the daemon, exit 1"
 fi
 
