@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pinit/arena.h>
@@ -353,10 +354,22 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	}
 	write_iter_init(&from, b, size);
 	if (unsafe_active(UNSAFE_EARLY_ACK)) {
+		struct stat st;
+		/* whether the write stays inside the backing file, checked before it is acknowledged */
+		bool inside = !fstat(f->fd, &st) && off + (off_t)size <= st.st_size;
+
 		/* the application may close now: @f is kept until this write is done */
 		atomic_fetch_add(&f->early_acked, 1);
 		fuse_reply_write(req, size);	/* acknowledged before the data is written */
 		acked = true;
+		/*
+		 * ... and then written 5 ms later, as to a slow disk, when it stays
+		 * inside the file (holdfs's corrupt=early-ack does the same): sizes stay
+		 * right, and a read right after the acknowledgement sees the previous
+		 * contents (spec §5 #10).
+		 */
+		if (inside)
+			usleep(5000);
 	}
 	data_req_point(&dr, HOLD_DATA);
 	n = f->engine->write_iter(f, &from, off);

@@ -58,7 +58,7 @@ enum transport_mode {
 enum unsafe_mode {
 	UNSAFE_NONE,
 	UNSAFE_EARLY_RELEASE,	/* READ pages go back to the arena before the backing read */
-	UNSAFE_EARLY_ACK,	/* WRITE acknowledged before the backing write */
+	UNSAFE_EARLY_ACK,	/* WRITE acknowledged 5 ms before the backing write */
 	UNSAFE_NO_DONTFORK,	/* daemon buffers left fork-shareable */
 	UNSAFE_VMSPLICE_REUSE,	/* a vmspliced reply buffer reused before the pipe drains */
 	UNSAFE_MISMATCH,	/* pins released with put_page() */
