@@ -21,6 +21,10 @@
  * and takes no lock after that. (The Linux FUSE client never releases a file
  * while a lock request on it is in flight; the daemon does not rely on it.)
  *
+ * When the daemon stops, locks_stop() ends every waiter with ENOTCONN, as
+ * the connection's end would, and waits for its thread, so that none outlives the session, the inode table or the
+ * transport it replies through.
+ *
  * Lock owners' descriptors are charged to the user who locked (fd_budget.h);
  * when there is none left, a lock fails with ENOLCK.
  */
@@ -38,5 +42,12 @@ void locks_flush(struct pinfs *fs, struct pinfs_file *f, uint64_t owner);
 
 /* RELEASE: drop the lock owners created through @f. */
 void locks_file_release(struct pinfs *fs, struct pinfs_file *f);
+
+/*
+ * The loop has stopped serving (loop.h), the session and its transport still
+ * exist: answer every waiting lock request with ENOTCONN, wait until each
+ * waiter's thread has ended, and refuse to start another (ENOTCONN).
+ */
+void locks_stop(void);
 
 #endif

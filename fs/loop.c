@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "hold.h"
 #include "init_ext.h"
+#include "locks.h"
 #include "loop.h"
 #include "transport_uring.h"
 
@@ -294,6 +295,7 @@ int loop_run(struct pinfs *fs, unsigned int nthreads)
 	sem_destroy(&l.finished);
 out:
 	control_stop();	/* -s, or no worker started */
+	locks_stop();	/* lock waiters reply while the rings still exist */
 	transport_uring_finish();	/* its long-term pins end with the rings */
 	buffers_check_leaks();
 	for (unsigned int i = 0; workers && i < nthreads; i++)
@@ -327,6 +329,7 @@ int loop_run_libfuse(struct pinfs *fs, unsigned int max_threads)
 	ret = fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	control_stop();
+	locks_stop();
 	/* libfuse's threads are gone; their buffers went back via the key destructor. */
 	buffers_check_leaks();
 	buffers_destroy();

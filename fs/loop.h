@@ -47,7 +47,9 @@
  * and forker) once the session has ended and before the buffer arena goes,
  * so that no fork walks freed pages (spec §2.6 P-3's check at fork); the own
  * loop does so before it stops its workers, so that no hold parks one, and
- * before the ring entries of transport=uring are unpinned and freed.
+ * before the ring entries of transport=uring are unpinned and freed. Then
+ * both end the blocking lock waiters (locks_stop()), which reply while the
+ * session and the rings still exist.
  *
  * If INIT was answered before the loop (init_ext_negotiate()), the loop
  * releases the caller's process (daemon_ready()) once its workers run.

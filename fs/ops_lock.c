@@ -37,6 +37,10 @@ struct lock_owner {
 static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long release_generation;
+/* Under wait_lock: waiter threads not yet ended, and locks_stop()'s wait for them. */
+static unsigned int live_waiters;
+static pthread_cond_t waiters_gone = PTHREAD_COND_INITIALIZER;
+static atomic_bool stopping;	/* locks_stop() was called: no waiter waits any more */
 
 static void locks_released(void)
 {
@@ -233,6 +237,15 @@ static bool would_block(int err)
 	return err == -EAGAIN || err == -EACCES || err == -EWOULDBLOCK;
 }
 
+/* A waiter thread ends, or was never started: the last one wakes locks_stop(). */
+static void waiter_ended(void)
+{
+	pthread_mutex_lock(&wait_lock);
+	if (--live_waiters == 0)
+		pthread_cond_broadcast(&waiters_gone);
+	pthread_mutex_unlock(&wait_lock);
+}
+
 static void *waiter_main(void *arg)
 {
 	struct lock_wait *w = arg;
@@ -253,8 +266,18 @@ static void *waiter_main(void *arg)
 			err = -EINTR;
 			break;
 		}
+		if (atomic_load(&stopping)) {
+			/*
+			 * Not EINTR: without a signal the kernel would hand its restart
+			 * code (ERESTARTSYS, 512) to the caller. ENOTCONN is what every
+			 * request gets once the daemon is gone.
+			 */
+			err = -ENOTCONN;
+			break;
+		}
 		pthread_mutex_lock(&wait_lock);
-		if (gen == release_generation && !atomic_load(&w->interrupted)) {
+		if (gen == release_generation && !atomic_load(&w->interrupted) &&
+		    !atomic_load(&stopping)) {
 			struct timespec until;
 
 			clock_gettime(CLOCK_REALTIME, &until);
@@ -285,16 +308,27 @@ static void *waiter_main(void *arg)
 	fuse_reply_err(w->req, -err);
 	inode_put(fs->itab, w->inode);
 	free(w);
+	waiter_ended();
 	return NULL;
 }
 
-/* Hand @w to its own thread. Returns 0, or -errno with @w untouched. */
+/*
+ * Hand @w to its own thread. Returns 0, or -errno with @w untouched (ENOTCONN
+ * once locks_stop() was called).
+ */
 static int wait_start(struct lock_wait *w)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
 	int err;
 
+	pthread_mutex_lock(&wait_lock);
+	err = atomic_load(&stopping) ? -ENOTCONN : 0;
+	if (!err)
+		live_waiters++;
+	pthread_mutex_unlock(&wait_lock);
+	if (err)
+		return err;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -303,9 +337,20 @@ static int wait_start(struct lock_wait *w)
 	pthread_attr_destroy(&attr);
 	if (err) {
 		fuse_req_interrupt_func(w->req, NULL, NULL);
+		waiter_ended();
 		return -err;
 	}
 	return 0;
+}
+
+void locks_stop(void)
+{
+	pthread_mutex_lock(&wait_lock);
+	atomic_store(&stopping, true);
+	pthread_cond_broadcast(&wait_cond);
+	while (live_waiters)
+		pthread_cond_wait(&waiters_gone, &wait_lock);
+	pthread_mutex_unlock(&wait_lock);
 }
 
 /* ---- handlers ---- */

@@ -7,7 +7,8 @@
  * a request on it is in flight, so no mount produces this order on demand.
  * The daemon must be right anyway: the waiter ends (EINTR) and never locks
  * anything after the RELEASE, in particular not a file that reuses the
- * released file's descriptor number.
+ * released file's descriptor number. And when the daemon stops, every waiter
+ * has replied and ended before locks_stop() returns.
  *
  * Exit status 0 if every check passed, 1 otherwise.
  */
@@ -28,6 +29,7 @@
 #include "fd_budget.h"
 #include "file.h"
 #include "inode.h"
+#include "locks.h"
 #include "pinfs.h"
 
 /* ---- the stand-in for libfuse ---- */
@@ -296,6 +298,40 @@ static void posix_waiter(fuse_ino_t a)
 	close(holder);
 }
 
+/*
+ * The daemon stops (locks.h locks_stop()) while a flock request waits: by the
+ * time locks_stop() returns the waiter has replied ENOTCONN (not EINTR, which
+ * the kernel would turn into ERESTARTSYS without a signal) and its thread has
+ * ended, and a blocking request after it is refused at once.
+ */
+static void stop_waiter(fuse_ino_t a)
+{
+	struct fuse_file_info fa;
+	struct fuse_req r = {.name = "flock"}, late = {.name = "late flock"};
+	int holder = open_native("a");
+	bool replied;
+	int err;
+
+	if (flock(holder, LOCK_EX))
+		die("flock holder");
+	do_open(a, &fa);
+	ops.flock(&r, a, &fa, LOCK_EX);
+	check(!wait_reply(&r, 200), "stop: the request waits while another file holds the lock");
+	locks_stop();
+	pthread_mutex_lock(&reply_lock);
+	replied = r.replied;
+	err = r.err;
+	pthread_mutex_unlock(&reply_lock);
+	check(replied && err == ENOTCONN,
+	      "stop: locks_stop() returns after the waiter replied ENOTCONN (%s)",
+	      replied ? strerror(err) : "not replied");
+	ops.flock(&late, a, &fa, LOCK_EX);
+	check(late.replied && late.err, "stop: a blocking request after it is refused at once (%s)",
+	      late.replied ? strerror(late.err) : "not replied");
+	do_release(a, &fa);
+	close(holder);
+}
+
 int main(void)
 {
 	struct inode_table_config cfg = {
@@ -325,6 +361,7 @@ int main(void)
 
 	flock_waiter(a, b);
 	posix_waiter(a);
+	stop_waiter(a);	/* last: no waiter waits after it */
 
 	unlinkat(dir_fd, "a", 0);
 	unlinkat(dir_fd, "b", 0);
