@@ -159,7 +159,16 @@ mnt=$(newdir mnt-locks)
 sock=$WORK/locks.sock
 pinfs_mount "$src" "$mnt" -o transport=uring,max_threads=2,control="$sock"
 grep -q "using /dev/fuse" "$DAEMON_LOG" && fail "transport=uring fell back: $(cat "$DAEMON_LOG")"
+# The workers register their entries once they run, which may be after the mount is up: wait
+# for a request served over the ring, then until the count holds still.
+timeout 10 stat "$mnt/g" >/dev/null || fail "the first request over the ring hung"
 entries=$(stat_of "$sock" entries)
+for _ in $(seq 50); do
+	sleep 0.1
+	now=$(stat_of "$sock" entries)
+	[ "$now" = "$entries" ] && break
+	entries=$now
+done
 [ "${entries:-0}" -ge 1 ] || fail "no ring entries in stats"
 nwait=$((3 * entries + 4))
 
