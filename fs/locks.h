@@ -46,7 +46,7 @@ void locks_file_release(struct pinfs *fs, struct pinfs_file *f);
 /*
  * The loop has stopped serving (loop.h), the session and its transport still
  * exist: answer every waiting lock request with ENOTCONN, wait until each
- * waiter's thread has ended, and refuse to start another (ENOTCONN).
+ * waiter's thread has ended, and refuse to start another.
  */
 void locks_stop(void);
 

@@ -314,7 +314,7 @@ static void *waiter_main(void *arg)
 
 /*
  * Hand @w to its own thread. Returns 0, or -errno with @w untouched (ENOTCONN
- * once locks_stop() was called).
+ * once locks_stop() was called; op_flock() answers any failure with ENOLCK).
  */
 static int wait_start(struct lock_wait *w)
 {
